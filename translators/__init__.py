@@ -1,0 +1,101 @@
+"""Translate LLM providers' native streaming responses into the OpenAI Chat Completions stream.
+
+Public API (see the README):
+
+* `translate(provider, events, **options)`: native event dicts (or SDK event objects) → chunk dicts.
+* `atranslate(provider, events, **options)`: the same over an async iterable.
+* `stream(provider, body, **options)`: wire bytes in arbitrary pieces → OpenAI SSE bytes.
+* `astream(provider, body, **options)`: the same over an async iterable of bytes.
+* `PROVIDERS`: the provider names implemented. `TranslationError`: bad provider input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Any
+
+from translators._core import BytePipeline, Options, as_event_dict
+from translators._registry import PROVIDERS, spec
+from translators.errors import TranslationError
+
+__all__ = ["PROVIDERS", "TranslationError", "astream", "atranslate", "stream", "translate"]
+__version__ = "0.1.0"
+
+
+def translate(provider: str, events: Iterable[Any], **options: Any) -> Iterator[dict[str, Any]]:
+    """Native events → OpenAI ``chat.completion.chunk`` dicts; the last may be ``{"error": {...}}``.
+
+    Raises `TranslationError` on input that breaks the provider's grammar. Stops reading ``events``
+    after the provider's terminal event.
+    """
+    provider_spec = spec(provider)
+    opts = Options.from_kwargs(options)
+    return _translate(provider_spec.translator(opts), provider_spec.to_dict or as_event_dict, events)
+
+
+def _translate(translator: Any, to_dict: Any, events: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    for event in events:
+        yield from translator.feed(to_dict(event))
+        if translator.done:
+            return
+    yield from translator.finish()
+
+
+async def atranslate(provider: str, events: AsyncIterable[Any], **options: Any) -> AsyncIterator[dict[str, Any]]:
+    """The async twin of `translate`."""
+    provider_spec = spec(provider)
+    translator = provider_spec.translator(Options.from_kwargs(options))
+    to_dict = provider_spec.to_dict or as_event_dict
+    async for event in events:
+        for chunk in translator.feed(to_dict(event)):
+            yield chunk
+        if translator.done:
+            return
+    for chunk in translator.finish():
+        yield chunk
+
+
+def stream(provider: str, body: Iterable[bytes], **options: Any) -> Iterator[bytes]:
+    """Wire bytes (as read, in any pieces) → OpenAI SSE bytes, ending in ``[DONE]`` or an error event.
+
+    Never raises `TranslationError`: bad input ends the output with an error event. Closes ``body``
+    (when it has ``close``) once the output is complete or the caller closes this iterator.
+    """
+    pipeline = BytePipeline(spec(provider), Options.from_kwargs(options))
+    return _stream(pipeline, body)
+
+
+def _stream(pipeline: BytePipeline, body: Iterable[bytes]) -> Iterator[bytes]:
+    try:
+        for piece in body:
+            out = pipeline.feed(piece)
+            if out:
+                yield out
+            if pipeline.done:
+                return
+        out = pipeline.close()
+        if out:
+            yield out
+    finally:
+        close = getattr(body, "close", None)
+        if callable(close):
+            close()
+
+
+async def astream(provider: str, body: AsyncIterable[bytes], **options: Any) -> AsyncIterator[bytes]:
+    """The async twin of `stream`."""
+    pipeline = BytePipeline(spec(provider), Options.from_kwargs(options))
+    try:
+        async for piece in body:
+            out = pipeline.feed(piece)
+            if out:
+                yield out
+            if pipeline.done:
+                return
+        out = pipeline.close()
+        if out:
+            yield out
+    finally:
+        aclose = getattr(body, "aclose", None)
+        if callable(aclose):
+            await aclose()

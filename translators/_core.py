@@ -1,0 +1,193 @@
+"""The provider-independent core: options, the translator protocol, and the byte pipeline.
+
+Layers (each tested on its own):
+
+    wire bytes --Framing.decode--> frames --Provider.event--> event dicts
+               --Translator.feed--> chunk dicts --encode_json--> SSE bytes
+
+A `Translator` is sans-I/O: ``feed(event) -> list[chunk]`` and ``finish() -> list[chunk]``. It never
+reads a clock, a socket or a random source. `BytePipeline` does the same for bytes. The public
+``translate``/``atranslate``/``stream``/``astream`` (in ``translators/__init__``) are thin loops over
+these two, so sync, async and byte-at-a-time use share one implementation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any, Protocol
+
+from translators._json import JSONDecodeError, loads
+from translators.chunks import Chunk, error_event
+from translators.errors import TranslationError
+from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, SSEDecoder, SSEEvent, encode_json
+
+__all__ = [
+    "BytePipeline",
+    "Options",
+    "ProviderSpec",
+    "Translator",
+    "as_event_dict",
+    "json_from_sse",
+]
+
+Event = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options common to all providers (see the README's "Options" table)."""
+
+    include_usage: bool = True
+    model: str | None = None
+    id: str | None = None
+    created: int | None = None
+    reasoning_field: str = "reasoning_content"
+    strict: bool = False
+    """Raise `TranslationError` on event types the translator does not know (default: ignore them)."""
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    """Largest SSE line or event accepted by ``stream()``, in bytes."""
+
+    @classmethod
+    def from_kwargs(cls, options: Mapping[str, Any]) -> Options:
+        """Validate keyword options; reads the clock once when ``created`` is not given."""
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise TypeError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        opts = cls(**options)
+        if opts.created is None:
+            opts = cls(**{**options, "created": int(time.time())})
+        return opts
+
+
+class Translator(Protocol):
+    """The sans-I/O core of one provider's translation of one stream."""
+
+    done: bool
+    """The provider's terminal event (or an error event) was seen: no more input is read."""
+    failed: bool
+    """The output ended with an error event (so no ``[DONE]``)."""
+
+    def feed(self, event: Event) -> list[Chunk]: ...
+
+    def finish(self) -> list[Chunk]:
+        """End of input. A stream without its terminal event gets a final error event here."""
+        ...
+
+
+class Framing(Protocol):
+    def decode(self, chunk: bytes) -> list[Any]: ...
+
+    def flush(self) -> list[Any]: ...
+
+
+@dataclass(frozen=True)
+class ProviderSpec:
+    """What the pipeline needs to know about one provider."""
+
+    name: str
+    translator: Callable[[Options], Translator]
+    framing: Callable[[int], Framing]
+    """Builds the wire decoder, given ``max_event_size``."""
+    event: Callable[[Any, int], Event | None]
+    """Turns one frame (and its ordinal) into an event dict, or None for a frame that carries no event."""
+    to_dict: Callable[[Any], Event] | None = None
+    """Turns an SDK event object into an event dict; None: use `as_event_dict`."""
+
+
+def as_event_dict(event: Any) -> Event:
+    """A decoded JSON dict, any Mapping, or a pydantic model (an SDK event object) → a dict."""
+    if type(event) is dict:
+        return event
+    if isinstance(event, Mapping):
+        return event
+    dump = getattr(event, "model_dump", None)
+    if callable(dump):
+        result = dump(mode="json", by_alias=True, exclude_none=True)
+        if isinstance(result, dict):
+            return result
+    raise TranslationError(f"event must be a JSON object or an SDK event model, not {type(event).__name__}")
+
+
+def json_from_sse(frame: SSEEvent, ordinal: int) -> dict[str, Any] | None:
+    """The JSON object in an SSE event's data; the SSE event name fills a missing ``type``."""
+    if not frame.data:
+        return None
+    try:
+        value = loads(frame.data)
+    except JSONDecodeError as exc:
+        raise TranslationError(f"SSE data is not JSON: {exc}", where=f"event #{ordinal}") from None
+    if not isinstance(value, dict):
+        raise TranslationError(f"SSE data is JSON {type(value).__name__}, not an object", where=f"event #{ordinal}")
+    if "type" not in value and frame.event != "message":
+        value["type"] = frame.event
+    return value
+
+
+def failure(exc: TranslationError) -> Chunk:
+    """The error event that ends a stream whose input could not be translated."""
+    return error_event(str(exc), "translation_error")
+
+
+class BytePipeline:
+    """Wire bytes → OpenAI SSE bytes for one stream, fed in arbitrary pieces; sans-I/O.
+
+    ``feed(piece)`` returns the bytes to send now (possibly ``b""``); ``close()`` returns the last bytes
+    at end of body. After ``done`` turns true, the output is complete and further input is not read.
+    """
+
+    __slots__ = ("_decoder", "_spec", "_translator", "done", "events")
+
+    def __init__(self, spec: ProviderSpec, options: Options) -> None:
+        self._spec = spec
+        self._translator = spec.translator(options)
+        self._decoder = spec.framing(options.max_event_size)
+        self.done = False
+        self.events = 0
+
+    def feed(self, piece: bytes) -> bytes:
+        if self.done:
+            return b""
+        out: list[bytes] = []
+        try:
+            self._run(self._decoder.decode(piece), out)
+        except TranslationError as exc:
+            out.append(self._fail(exc))
+        return b"".join(out)
+
+    def close(self) -> bytes:
+        if self.done:
+            return b""
+        out: list[bytes] = []
+        try:
+            self._run(self._decoder.flush(), out)
+            if not self.done:
+                self.done = True
+                out.extend(encode_json(chunk) for chunk in self._translator.finish())
+                if not self._translator.failed:
+                    out.append(DONE)
+        except TranslationError as exc:
+            out.append(self._fail(exc))
+        return b"".join(out)
+
+    def _run(self, frames: list[Any], out: list[bytes]) -> None:
+        translator = self._translator
+        for frame in frames:
+            self.events += 1
+            event = self._spec.event(frame, self.events)
+            if event is None:
+                continue
+            for chunk in translator.feed(event):
+                out.append(encode_json(chunk))
+            if translator.done:
+                self.done = True
+                if not translator.failed:
+                    out.append(DONE)
+                return
+
+    def _fail(self, exc: TranslationError) -> bytes:
+        self.done = True
+        exc.located(provider=self._spec.name)
+        return encode_json(failure(exc))

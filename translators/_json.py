@@ -1,0 +1,34 @@
+"""JSON in and out: orjson when installed (a runtime dependency), the standard library otherwise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+try:
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - exercised by the stdlib fallback test in a subprocess
+    _orjson = None  # type: ignore[assignment]
+
+__all__ = ["JSONDecodeError", "dumps", "loads"]
+
+if _orjson is not None:
+    JSONDecodeError: type[ValueError] = _orjson.JSONDecodeError
+    loads = _orjson.loads
+
+    def dumps(value: Any) -> bytes:
+        """Compact JSON bytes, UTF-8, no spaces."""
+        return _orjson.dumps(value)
+
+else:  # pragma: no cover - see above
+    import json as _json
+
+    JSONDecodeError = _json.JSONDecodeError
+    _encoder = _json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+    def loads(data: str | bytes | bytearray | memoryview) -> Any:
+        if isinstance(data, memoryview):
+            data = bytes(data)
+        return _json.loads(data)
+
+    def dumps(value: Any) -> bytes:
+        return _encoder.encode(value).encode("utf-8", "surrogatepass")

@@ -1,0 +1,171 @@
+"""OpenAI ``chat.completion.chunk`` dicts: the one place they are built, and the contract they keep.
+
+Every provider translator emits through a `ChunkBuilder`, which holds the stream's ``id``, ``created``
+and ``model`` and enforces the per-choice output contract:
+
+1. the first chunk of a choice carries ``delta.role = "assistant"`` (merged into its first delta);
+2. deltas follow as they come; a tool call's first delta carries ``index``, ``id``, ``type`` and
+   ``function.name`` (and ``arguments: ""``), later ones only ``index`` and ``function.arguments``;
+   the tool ``index`` counts tool calls from 0 per choice;
+3. exactly one chunk with a non-null ``finish_reason`` per choice, after its last delta: a delta or a
+   second finish after it raises `TranslationError`;
+4. the usage chunk has ``"choices": []``.
+
+Extension list fields (``reasoning_details``, ``annotations``, ``server_blocks``) give every entry an
+``index`` counted per field and per choice, because the openai SDK's stream fold merges list entries by
+``index`` and concatenates repeated string values: an entry's fixed fields (``type`` aside) are sent once,
+on its first fragment.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, TypedDict
+
+from translators.errors import TranslationError
+
+__all__ = ["ChunkBuilder", "error_event"]
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
+Chunk = dict[str, Any]
+
+
+class ErrorBody(TypedDict):
+    message: str
+    type: str
+    code: str | None
+    param: str | None
+
+
+class ErrorEvent(TypedDict):
+    error: ErrorBody
+
+
+def error_event(message: str, type: str, code: str | None = None) -> dict[str, Any]:
+    """The final event of a failed stream: ``{"error": {"message", "type", "code", "param"}}``."""
+    body: ErrorBody = {"message": message, "type": type, "code": code if code is not None else type, "param": None}
+    return {"error": body}
+
+
+class _Choice:
+    __slots__ = ("counters", "finished", "started", "tools")
+
+    def __init__(self) -> None:
+        self.started = False
+        self.finished = False
+        self.tools = 0
+        self.counters: dict[str, int] = {}
+
+
+class ChunkBuilder:
+    """Builds all chunk dicts of one stream and enforces the per-choice contract (module docstring)."""
+
+    __slots__ = ("_choices", "_head", "created", "id", "model", "provider", "reasoning_field")
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        id: str,
+        created: int,
+        model: str,
+        reasoning_field: str = "reasoning_content",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.id = id
+        self.created = created
+        self.model = model
+        self.reasoning_field = reasoning_field
+        self._head: dict[str, Any] = {"id": id, "object": "chat.completion.chunk", "created": created, "model": model}
+        if extra:
+            self._head.update(extra)
+        self._choices: dict[int, _Choice] = {}
+
+    # -- per-choice state -------------------------------------------------------------------------
+
+    def _open(self, index: int) -> _Choice:
+        choice = self._choices.get(index)
+        if choice is None:
+            choice = self._choices[index] = _Choice()
+        elif choice.finished:
+            raise TranslationError(f"delta for choice {index} after its finish_reason", provider=self.provider)
+        return choice
+
+    def started(self, index: int = 0) -> bool:
+        choice = self._choices.get(index)
+        return choice is not None and choice.started
+
+    def finished(self, index: int = 0) -> bool:
+        choice = self._choices.get(index)
+        return choice is not None and choice.finished
+
+    def next_entry(self, field: str, index: int = 0) -> int:
+        """The next ``index`` for an entry of an extension list field (``annotations`` …) of a choice."""
+        counters = self._open(index).counters
+        n = counters.get(field, 0)
+        counters[field] = n + 1
+        return n
+
+    # -- chunks ----------------------------------------------------------------------------------
+
+    def _choice_chunk(self, choice: dict[str, Any]) -> Chunk:
+        chunk = dict(self._head)
+        chunk["choices"] = [choice]
+        return chunk
+
+    def delta(self, delta: dict[str, Any], index: int = 0) -> Chunk:
+        """A chunk carrying ``delta`` for choice ``index``; the choice's first one also carries the role."""
+        choice = self._open(index)
+        if not choice.started:
+            choice.started = True
+            delta = {"role": "assistant", **delta}
+        return self._choice_chunk({"index": index, "delta": delta, "logprobs": None, "finish_reason": None})
+
+    def role(self, index: int = 0) -> Chunk:
+        """The role-only first chunk of a choice, for providers that announce the message before content."""
+        if self.started(index):
+            raise TranslationError(f"choice {index} announced twice", provider=self.provider)
+        return self.delta({}, index)
+
+    def content(self, text: str, index: int = 0) -> Chunk:
+        return self.delta({"content": text}, index)
+
+    def reasoning(self, text: str, index: int = 0, details: list[dict[str, Any]] | None = None) -> Chunk:
+        delta: dict[str, Any] = {self.reasoning_field: text}
+        if details is not None:
+            delta["reasoning_details"] = details
+        return self.delta(delta, index)
+
+    def tool_call_start(self, call_id: str, name: str, index: int = 0, arguments: str = "") -> tuple[int, Chunk]:
+        """Open the next tool call of a choice; returns its tool index and its first chunk."""
+        choice = self._open(index)
+        tool_index = choice.tools
+        choice.tools += 1
+        call = {"index": tool_index, "id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+        return tool_index, self.delta({"tool_calls": [call]}, index)
+
+    def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> Chunk:
+        return self.delta({"tool_calls": [{"index": tool_index, "function": {"arguments": fragment}}]}, index)
+
+    def tool_calls_started(self, index: int = 0) -> int:
+        choice = self._choices.get(index)
+        return choice.tools if choice is not None else 0
+
+    def finish(self, reason: FinishReason, index: int = 0, **extra: Any) -> Chunk:
+        """The one finish chunk of a choice; ``extra`` adds documented fields (``native_finish_reason`` …)."""
+        choice = self._open(index)
+        delta: dict[str, Any] = {}
+        if not choice.started:
+            choice.started = True
+            delta["role"] = "assistant"
+        choice.finished = True
+        body = {"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}
+        body.update(extra)
+        return self._choice_chunk(body)
+
+    def usage(self, usage: dict[str, Any]) -> Chunk:
+        """The usage chunk: ``"choices": []`` and OpenAI-shaped ``usage``."""
+        chunk = dict(self._head)
+        chunk["choices"] = []
+        chunk["usage"] = usage
+        return chunk

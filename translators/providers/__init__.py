@@ -1,0 +1,1 @@
+"""Provider translators, one module each; `translators._registry` imports them on first use."""

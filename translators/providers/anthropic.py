@@ -1,0 +1,495 @@
+"""Anthropic Messages streaming → OpenAI Chat Completions chunks.
+
+Docs: https://docs.anthropic.com/en/docs/build-with-claude/streaming (event grammar),
+https://docs.anthropic.com/en/api/messages (blocks, stop reasons, usage),
+https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking (signatures, redacted thinking),
+https://docs.anthropic.com/en/docs/build-with-claude/citations.
+
+Grammar: ``message_start``, then per content block ``content_block_start`` / ``content_block_delta``* /
+``content_block_stop``, then ``message_delta`` (stop reason, cumulative usage), then ``message_stop``.
+``ping`` may come anywhere; ``error`` may end the stream at any point.
+
+==================================================  ===============================================================
+Anthropic event                                     OpenAI chunk
+==================================================  ===============================================================
+message_start                                       role chunk; ``id`` = ``"chatcmpl-" + message.id``,
+                                                    ``model`` = message.model (the ``model`` option overrides)
+text block: text_delta                              ``delta.content``
+text block: citations_delta                         ``delta.annotations`` at the block's stop (see below)
+thinking block: thinking_delta                      ``delta.<reasoning_field>`` and a ``reasoning_details`` entry
+thinking block: signature_delta                     ``reasoning_details`` entry ``{"type": "reasoning.text",
+                                                    "signature"}``
+redacted_thinking block (data in the start)         ``reasoning_details`` entry ``{"type": "reasoning.encrypted",
+                                                    "data"}``
+tool_use block start                                ``tool_calls[{index, id, type: "function", function: {name,
+                                                    arguments: ""}}]``; ``index`` counts tool_use blocks from 0
+tool_use block: input_json_delta                    ``tool_calls[{index, function: {arguments: fragment}}]``,
+                                                    verbatim; ``""`` fragments are skipped
+tool_use block stop, no argument sent               ``arguments: "{}"``
+any other block (server_tool_use, web_search_tool_  ``delta.server_blocks`` entry: ``{"index", **block}`` at the
+result, web_fetch_tool_result, *code_execution_     start; each later delta as ``{"index", **delta minus type}``
+tool_result, mcp_tool_use, mcp_tool_result,         (``partial_json`` for input_json_delta, ``content`` for
+container_upload, compaction, and unknown types)    compaction_delta)
+message_delta                                       the finish chunk: ``finish_reason`` from the table below,
+                                                    ``native_finish_reason`` = stop_reason; ``stop_sequence``,
+                                                    ``stop_details``, ``container`` and ``context_management``
+                                                    when the provider sent them
+message_stop                                        the usage chunk (``include_usage``), then ``[DONE]``
+error                                               ``{"error": {message, type, code, param}}``; no ``[DONE]``
+ping; and the derived events of the SDK's           ignored (`IGNORED_EVENTS`)
+``MessageStream`` helper (text, thinking, …)
+end of input without message_stop                   ``{"error": {"type": "upstream_truncated", …}}``
+==================================================  ===============================================================
+
+``stop_reason`` → ``finish_reason``: see `FINISH_REASONS`; an unknown or missing reason maps to ``stop``.
+
+Usage: ``message_delta.usage`` counts are cumulative and overwrite the ``message_start`` ones (a null or
+absent count keeps the earlier value). ``prompt_tokens`` = input + cache_read + cache_creation;
+``completion_tokens`` = output; ``prompt_tokens_details`` = ``{cached_tokens: cache_read,
+cache_write_tokens: cache_creation}``; ``completion_tokens_details.reasoning_tokens`` from
+``output_tokens_details.thinking_tokens`` when sent; ``native_usage`` = the merged Anthropic usage object.
+
+Annotations: one entry per citation, sent when its text block stops (the citation's span in the answer is
+only known then): ``{"index", "type": "url_citation", "url_citation": {url, title, start_index,
+end_index}, "citation": <the Anthropic citation>}`` for citations with a ``url``; others are
+``{"index", "type": <the citation's type>, "citation": ...}``. ``start_index``/``end_index`` are the
+cited text block's span in the choice's ``content``, in code points.
+
+Protocol violations raise `TranslationError`: an event before ``message_start`` or a second one, a
+delta or stop for a block index never started (or already stopped), a delta type that does not fit
+its block, an event without its required fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Literal, TypedDict
+
+from translators._core import Options, ProviderSpec, json_from_sse
+from translators._json import dumps
+from translators.chunks import Chunk, ChunkBuilder, FinishReason, error_event
+from translators.errors import TranslationError
+from translators.sse import SSEDecoder
+
+__all__ = ["FINISH_REASONS", "IGNORED_EVENTS", "SPEC", "AnthropicTranslator"]
+
+PROVIDER: Final = "anthropic"
+REASONING_FORMAT: Final = "anthropic-claude-v1"
+
+FINISH_REASONS: Final[Mapping[str, FinishReason]] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+
+IGNORED_EVENTS: Final = frozenset(
+    {
+        "ping",
+        # Derived events that anthropic's MessageStream helper yields beside the raw ones it wraps.
+        "text",
+        "thinking",
+        "signature",
+        "citation",
+        "input_json",
+        "compaction",
+    }
+)
+"""Event types read and deliberately dropped. Other unknown types are dropped too, unless ``strict``."""
+
+
+# -- wire shapes (https://docs.anthropic.com/en/docs/build-with-claude/streaming) ---------------------
+
+
+class Usage(TypedDict, total=False):
+    input_tokens: int | None
+    output_tokens: int
+    cache_creation_input_tokens: int | None
+    cache_read_input_tokens: int | None
+
+
+class Message(TypedDict, total=False):
+    id: str
+    model: str
+    usage: Usage
+
+
+class MessageStartEvent(TypedDict):
+    type: Literal["message_start"]
+    message: Message
+
+
+class ContentBlockStartEvent(TypedDict):
+    type: Literal["content_block_start"]
+    index: int
+    content_block: dict[str, Any]
+
+
+class ContentBlockDeltaEvent(TypedDict):
+    type: Literal["content_block_delta"]
+    index: int
+    delta: dict[str, Any]
+
+
+class MessageDeltaEvent(TypedDict, total=False):
+    type: Literal["message_delta"]
+    delta: dict[str, Any]
+    usage: Usage
+    context_management: dict[str, Any]
+
+
+class ErrorEvent(TypedDict):
+    type: Literal["error"]
+    error: dict[str, Any]
+
+
+# -- per-block state ----------------------------------------------------------------------------------
+
+BlockKind = Literal["text", "thinking", "redacted_thinking", "tool_use", "server"]
+_BLOCK_KINDS: Final[Mapping[str, BlockKind]] = {
+    "text": "text",
+    "thinking": "thinking",
+    "redacted_thinking": "redacted_thinking",
+    "tool_use": "tool_use",
+}
+_DELTA_BLOCK: Final[Mapping[str, BlockKind]] = {
+    "text_delta": "text",
+    "citations_delta": "text",
+    "thinking_delta": "thinking",
+    "signature_delta": "thinking",
+    "input_json_delta": "tool_use",
+}
+
+
+class _Block:
+    __slots__ = ("citations", "entry", "kind", "open", "sent", "start", "tool_input")
+
+    def __init__(self, kind: BlockKind, start: int) -> None:
+        self.kind = kind
+        self.open = True
+        self.start = start  # text: offset of the block in the content; others unused
+        self.entry = -1  # index in the block's extension list, or the tool index
+        self.sent = False  # a non-empty fragment (or the reasoning entry's header) went out
+        self.citations: list[dict[str, Any]] = []
+        self.tool_input: Any = None
+
+
+Handler = Callable[["AnthropicTranslator", Mapping[str, Any]], list[Chunk]]
+
+
+class AnthropicTranslator:
+    """One Anthropic stream's translation: ``feed(event)`` per event, then ``finish()``."""
+
+    def __init__(self, options: Options) -> None:
+        self._options = options
+        self._out: ChunkBuilder | None = None
+        self._blocks: dict[int, _Block] = {}
+        self._usage: dict[str, Any] = {}
+        self._content_len = 0
+        self._events = 0
+        self._etype = ""
+        self.done = False
+        self.failed = False
+
+    # -- sans-I/O interface --------------------------------------------------------------------
+
+    def feed(self, event: Mapping[str, Any]) -> list[Chunk]:
+        self._events += 1
+        etype = event.get("type")
+        if not isinstance(etype, str):
+            raise self._error("event has no string 'type'")
+        self._etype = etype
+        handler = _HANDLERS.get(etype)
+        if handler is not None:
+            return handler(self, event)
+        if etype in IGNORED_EVENTS or not self._options.strict:
+            return []
+        raise self._error(f"unknown event type {etype!r}")
+
+    def finish(self) -> list[Chunk]:
+        if self.done:
+            return []
+        self.done = self.failed = True
+        return [error_event("upstream stream ended before message_stop", "upstream_truncated")]
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _error(self, reason: str) -> TranslationError:
+        return TranslationError(reason, provider=PROVIDER, where=f"event #{self._events} ({self._etype})")
+
+    def _builder(self) -> ChunkBuilder:
+        if self._out is None:
+            raise self._error("event before message_start")
+        return self._out
+
+    def _field(self, mapping: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+        value = mapping.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+            raise self._error(f"missing or invalid field {key!r}")
+        return value
+
+    def _block(self, event: Mapping[str, Any]) -> _Block:
+        index = self._field(event, "index", int)
+        block = self._blocks.get(index)
+        if block is None:
+            raise self._error(f"content block index {index} was never started")
+        if not block.open:
+            raise self._error(f"content block index {index} already stopped")
+        return block
+
+    # -- message-level events ------------------------------------------------------------------
+
+    def _on_message_start(self, event: Mapping[str, Any]) -> list[Chunk]:
+        if self._out is not None:
+            raise self._error("second message_start")
+        message = self._field(event, "message", Mapping)
+        msg_id = self._field(message, "id", str)
+        options = self._options
+        self._out = ChunkBuilder(
+            provider=PROVIDER,
+            id=options.id if options.id is not None else f"chatcmpl-{msg_id}",
+            created=options.created if options.created is not None else 0,
+            model=options.model if options.model is not None else str(message.get("model") or ""),
+            reasoning_field=options.reasoning_field,
+        )
+        usage = message.get("usage")
+        if isinstance(usage, Mapping):
+            self._usage.update(usage)
+        return [self._out.role()]
+
+    def _on_message_delta(self, event: Mapping[str, Any]) -> list[Chunk]:
+        out = self._builder()
+        delta = self._field(event, "delta", Mapping)
+        usage = event.get("usage")
+        if isinstance(usage, Mapping):
+            self._usage.update((k, v) for k, v in usage.items() if v is not None)
+        if out.finished():
+            return []  # a later message_delta only updates usage
+        chunks = self._flush_open_citations()
+        reason = delta.get("stop_reason")
+        extra: dict[str, Any] = {"native_finish_reason": reason}
+        for key in ("stop_sequence", "stop_details", "container"):
+            if delta.get(key) is not None:
+                extra[key] = delta[key]
+        if event.get("context_management") is not None:
+            extra["context_management"] = event["context_management"]
+        finish = FINISH_REASONS.get(reason, "stop") if isinstance(reason, str) else "stop"
+        chunks.append(out.finish(finish, **extra))
+        return chunks
+
+    def _on_message_stop(self, event: Mapping[str, Any]) -> list[Chunk]:
+        out = self._builder()
+        chunks = [] if out.finished() else self._on_message_delta({"delta": {}})
+        self.done = True
+        if self._options.include_usage:
+            chunks.append(out.usage(self._openai_usage()))
+        return chunks
+
+    def _on_error(self, event: Mapping[str, Any]) -> list[Chunk]:
+        error = event.get("error")
+        error = error if isinstance(error, Mapping) else {}
+        kind = error.get("type") if isinstance(error.get("type"), str) else "api_error"
+        message = error.get("message") if isinstance(error.get("message"), str) else "Anthropic stream error"
+        self.done = self.failed = True
+        return [error_event(message, kind)]
+
+    def _openai_usage(self) -> dict[str, Any]:
+        u = self._usage
+        cache_read = _count(u.get("cache_read_input_tokens"))
+        cache_write = _count(u.get("cache_creation_input_tokens"))
+        prompt = _count(u.get("input_tokens")) + cache_read + cache_write
+        completion = _count(u.get("output_tokens"))
+        usage: dict[str, Any] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": cache_read, "cache_write_tokens": cache_write},
+        }
+        details = u.get("output_tokens_details")
+        if isinstance(details, Mapping) and isinstance(details.get("thinking_tokens"), int):
+            usage["completion_tokens_details"] = {"reasoning_tokens": details["thinking_tokens"]}
+        usage["native_usage"] = dict(u)
+        return usage
+
+    # -- content blocks ------------------------------------------------------------------------
+
+    def _on_block_start(self, event: Mapping[str, Any]) -> list[Chunk]:
+        out = self._builder()
+        index = self._field(event, "index", int)
+        if index in self._blocks:
+            raise self._error(f"content block index {index} started twice")
+        content = self._field(event, "content_block", Mapping)
+        btype = self._field(content, "type", str)
+        block = self._blocks[index] = _Block(_BLOCK_KINDS.get(btype, "server"), self._content_len)
+        return _BLOCK_STARTS[block.kind](self, out, block, content)
+
+    def _start_text(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+        text = content.get("text")
+        return self._text(out, block, text) if isinstance(text, str) and text else []
+
+    def _start_thinking(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+        block.entry = out.next_entry("reasoning_details")
+        chunks: list[Chunk] = []
+        text = content.get("thinking")
+        if isinstance(text, str) and text:
+            chunks.append(self._thinking(out, block, text))
+        signature = content.get("signature")
+        if isinstance(signature, str) and signature:
+            chunks.append(self._signature(out, block, signature))
+        return chunks
+
+    def _start_redacted(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+        entry = {
+            "index": out.next_entry("reasoning_details"),
+            "type": "reasoning.encrypted",
+            "data": self._field(content, "data", str),
+            "format": REASONING_FORMAT,
+        }
+        return [out.delta({"reasoning_details": [entry]})]
+
+    def _start_tool(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+        call_id = self._field(content, "id", str)
+        name = self._field(content, "name", str)
+        block.tool_input = content.get("input")
+        block.entry, chunk = out.tool_call_start(call_id, name)
+        return [chunk]
+
+    def _start_server(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+        block.entry = out.next_entry("server_blocks")
+        return [out.delta({"server_blocks": [{"index": block.entry, **content}]})]
+
+    def _on_block_delta(self, event: Mapping[str, Any]) -> list[Chunk]:
+        out = self._builder()
+        block = self._block(event)
+        delta = self._field(event, "delta", Mapping)
+        dtype = self._field(delta, "type", str)
+        if block.kind == "server":
+            return self._server_delta(out, block, delta)
+        if _DELTA_BLOCK.get(dtype) != block.kind:
+            if dtype not in _DELTA_BLOCK and not self._options.strict:
+                return []  # a delta type newer than this table, on a known block
+            raise self._error(f"{dtype} does not fit a {block.kind} block")
+        return _DELTAS[dtype](self, out, block, delta)
+
+    def _text_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+        text = self._field(delta, "text", str)
+        return self._text(out, block, text) if text else []
+
+    def _text(self, out: ChunkBuilder, block: _Block, text: str) -> list[Chunk]:
+        self._content_len += len(text)
+        return [out.content(text)]
+
+    def _citation_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+        block.citations.append(self._field(delta, "citation", Mapping))
+        return []
+
+    def _thinking_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+        text = self._field(delta, "thinking", str)
+        return [self._thinking(out, block, text)] if text else []
+
+    def _thinking(self, out: ChunkBuilder, block: _Block, text: str) -> Chunk:
+        entry = self._reasoning_entry(block)
+        entry["text"] = text
+        return out.reasoning(text, details=[entry])
+
+    def _signature_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+        return [self._signature(out, block, self._field(delta, "signature", str))]
+
+    def _signature(self, out: ChunkBuilder, block: _Block, signature: str) -> Chunk:
+        entry = self._reasoning_entry(block)
+        entry["signature"] = signature
+        return out.delta({"reasoning_details": [entry]})
+
+    def _reasoning_entry(self, block: _Block) -> dict[str, Any]:
+        entry: dict[str, Any] = {"index": block.entry, "type": "reasoning.text"}
+        if not block.sent:  # fixed fields go once: the SDK fold concatenates repeated strings
+            block.sent = True
+            entry["format"] = REASONING_FORMAT
+        return entry
+
+    def _json_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+        fragment = self._field(delta, "partial_json", str)
+        if not fragment:
+            return []
+        block.sent = True
+        return [out.tool_call_arguments(block.entry, fragment)]
+
+    def _server_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+        entry = {key: value for key, value in delta.items() if key != "type"}
+        if not any(value != "" for value in entry.values()):
+            return []
+        entry["index"] = block.entry
+        return [out.delta({"server_blocks": [entry]})]
+
+    def _on_block_stop(self, event: Mapping[str, Any]) -> list[Chunk]:
+        out = self._builder()
+        block = self._block(event)
+        block.open = False
+        if block.kind == "tool_use" and not block.sent:
+            arguments = dumps(block.tool_input).decode() if block.tool_input else "{}"
+            return [out.tool_call_arguments(block.entry, arguments)]
+        if block.citations:
+            return [self._annotations(out, block)]
+        return []
+
+    def _flush_open_citations(self) -> list[Chunk]:
+        """Citations of text blocks that a max_tokens cut left open still go out, before the finish."""
+        out = self._builder()
+        return [self._annotations(out, b) for b in self._blocks.values() if b.open and b.citations]
+
+    def _annotations(self, out: ChunkBuilder, block: _Block) -> Chunk:
+        span = (block.start, self._content_len)
+        entries = [_annotation(out.next_entry("annotations"), c, span) for c in block.citations]
+        block.citations = []
+        return out.delta({"annotations": entries})
+
+
+def _annotation(index: int, citation: Mapping[str, Any], span: tuple[int, int]) -> dict[str, Any]:
+    url = citation.get("url")
+    if isinstance(url, str):
+        title = citation.get("title")
+        url_citation = {"url": url, "title": title if isinstance(title, str) else "", "start_index": span[0], "end_index": span[1]}
+        return {"index": index, "type": "url_citation", "url_citation": url_citation, "citation": dict(citation)}
+    kind = citation.get("type")
+    return {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+BlockStart = Callable[[AnthropicTranslator, ChunkBuilder, _Block, Mapping[str, Any]], list[Chunk]]
+
+_HANDLERS: Final[Mapping[str, Handler]] = {
+    "message_start": AnthropicTranslator._on_message_start,
+    "content_block_start": AnthropicTranslator._on_block_start,
+    "content_block_delta": AnthropicTranslator._on_block_delta,
+    "content_block_stop": AnthropicTranslator._on_block_stop,
+    "message_delta": AnthropicTranslator._on_message_delta,
+    "message_stop": AnthropicTranslator._on_message_stop,
+    "error": AnthropicTranslator._on_error,
+}
+_BLOCK_STARTS: Final[Mapping[BlockKind, BlockStart]] = {
+    "text": AnthropicTranslator._start_text,
+    "thinking": AnthropicTranslator._start_thinking,
+    "redacted_thinking": AnthropicTranslator._start_redacted,
+    "tool_use": AnthropicTranslator._start_tool,
+    "server": AnthropicTranslator._start_server,
+}
+_DELTAS: Final[Mapping[str, BlockStart]] = {
+    "text_delta": AnthropicTranslator._text_delta,
+    "citations_delta": AnthropicTranslator._citation_delta,
+    "thinking_delta": AnthropicTranslator._thinking_delta,
+    "signature_delta": AnthropicTranslator._signature_delta,
+    "input_json_delta": AnthropicTranslator._json_delta,
+}
+
+SPEC: Final = ProviderSpec(
+    name=PROVIDER,
+    translator=AnthropicTranslator,
+    framing=SSEDecoder,
+    event=json_from_sse,
+)

@@ -1,0 +1,238 @@
+"""Server-sent events: an incremental decoder and an encoder.
+
+The decoder follows the WHATWG HTML "event stream" interpretation rules
+(https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation):
+
+* lines end in CRLF, LF or CR; a read may end anywhere, inside a UTF-8 sequence or between CR and LF;
+* a leading U+FEFF BOM is dropped; lines starting with ``:`` are comments;
+* ``data`` lines accumulate (joined with LF), ``event`` names the event, ``id`` sets the last event id
+  (ignored when it holds NUL), ``retry`` takes digits only, other fields are ignored;
+* a blank line dispatches the event, unless no ``data`` line came (then it only resets the name);
+* text is decoded as UTF-8 with replacement characters.
+
+One documented leniency: the spec drops an event that EOF cuts off before its blank line. ``flush()``
+dispatches it instead, because real recordings (and some servers) end without the final blank line;
+whether the *stream* was complete is the provider translator's call, from its terminal event.
+
+Memory is bounded: a line, or an event's accumulated data, longer than ``max_event_size`` bytes raises
+`TranslationError`, so a peer that never sends a newline cannot grow the buffer without limit.
+
+Shape (after httpx-sse): `LineDecoder` turns bytes into lines, `SSEDecoder` turns lines into `SSEEvent`s;
+each has ``decode``/``flush``. `encode_event` and `encode_json` go the other way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from translators._json import dumps
+from translators.errors import TranslationError
+
+__all__ = [
+    "DEFAULT_MAX_EVENT_SIZE",
+    "DONE",
+    "LineDecoder",
+    "SSEDecoder",
+    "SSEEvent",
+    "encode_comment",
+    "encode_event",
+    "encode_json",
+]
+
+DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
+"""Largest line or event (bytes of ``data``) accepted by default: 16 MiB, above any real provider event."""
+
+DONE = b"data: [DONE]\n\n"
+_BOM = b"\xef\xbb\xbf"
+
+
+class SSEEvent(NamedTuple):
+    """One dispatched event. ``event`` is ``"message"`` when the stream named none."""
+
+    event: str = "message"
+    data: str = ""
+    id: str = ""
+    retry: int | None = None
+
+
+class LineDecoder:
+    """Bytes in arbitrary pieces → complete lines (bytes, without their terminator)."""
+
+    __slots__ = ("_max", "_partial", "_partial_len", "_pending_cr", "offset", "overflow")
+
+    def __init__(self, max_line_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        self._max = max_line_size
+        self._partial: list[bytes] = []
+        self._partial_len = 0
+        self._pending_cr = False
+        self.offset = 0
+        """Bytes consumed so far: the position reported in errors."""
+        self.overflow = False
+        """Set when an unterminated line outgrew the limit; that line was dropped."""
+
+    def decode(self, chunk: bytes) -> list[bytes]:
+        self.offset += len(chunk)
+        if self._pending_cr:
+            self._pending_cr = False
+            if chunk[:1] == b"\n":
+                chunk = chunk[1:]
+        if b"\r" in chunk:
+            chunk = self._normalise_cr(chunk)
+        if b"\n" not in chunk:
+            if chunk:
+                self._keep(chunk)
+            return []
+        lines = chunk.split(b"\n")
+        tail = lines.pop()
+        if self._partial:
+            self._partial.append(lines[0])
+            lines[0] = b"".join(self._partial)
+            self._partial = []
+            self._partial_len = 0
+        if tail:
+            self._keep(tail)
+        return lines
+
+    def flush(self) -> list[bytes]:
+        """The last line, if the body did not end with a line terminator."""
+        if not self._partial:
+            return []
+        line = b"".join(self._partial)
+        self._partial = []
+        self._partial_len = 0
+        return [line]
+
+    def _normalise_cr(self, chunk: bytes) -> bytes:
+        trailing_cr = chunk[-1:] == b"\r"
+        if trailing_cr:  # an LF may start the next read; remember to drop it
+            chunk = chunk[:-1]
+            self._pending_cr = True
+        chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        return chunk + b"\n" if trailing_cr else chunk
+
+    def _keep(self, piece: bytes) -> None:
+        self._partial.append(piece)
+        self._partial_len += len(piece)
+        if self._partial_len > self._max:
+            self._partial = []
+            self._partial_len = 0
+            self.overflow = True
+
+
+class SSEDecoder:
+    """Bytes in arbitrary pieces → `SSEEvent`s, by the WHATWG rules (see the module docstring)."""
+
+    __slots__ = ("_data", "_data_len", "_error", "_event", "_last_id", "_lines", "_max", "_retry", "_started")
+
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        self._lines = LineDecoder(max_event_size)
+        self._max = max_event_size
+        self._data: list[bytes] = []
+        self._data_len = 0
+        self._event = b""
+        self._last_id = ""
+        self._retry: int | None = None
+        self._started = False
+        self._error: TranslationError | None = None
+
+    @property
+    def offset(self) -> int:
+        """Bytes consumed so far."""
+        return self._lines.offset
+
+    def decode(self, chunk: bytes) -> list[SSEEvent]:
+        """The events completed by ``chunk``. An error raises only after the events before it are out."""
+        self._raise_pending()
+        events: list[SSEEvent] = []
+        self._run(self._lines.decode(chunk), events)
+        return self._deliver(events)
+
+    def flush(self) -> list[SSEEvent]:
+        """End of body: the last line, and an event that had no closing blank line (see the docstring)."""
+        self._raise_pending()
+        events: list[SSEEvent] = []
+        self._run(self._lines.flush(), events)
+        if self._data and self._error is None:
+            events.append(self._dispatch())
+        return self._deliver(events)
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _deliver(self, events: list[SSEEvent]) -> list[SSEEvent]:
+        if self._lines.overflow and self._error is None:
+            self._error = TranslationError(
+                f"SSE line longer than max_event_size ({self._max} bytes)", where=f"byte {self.offset}"
+            )
+        if self._error is not None and not events:
+            raise self._error
+        return events
+
+    def _run(self, lines: list[bytes], events: list[SSEEvent]) -> None:
+        if lines and not self._started:
+            self._started = True
+            if lines[0].startswith(_BOM):
+                lines[0] = lines[0][3:]
+        try:
+            for line in lines:
+                if not line:
+                    if self._data:
+                        events.append(self._dispatch())
+                    else:
+                        self._event = b""
+                elif line[0] != 0x3A:  # ":" starts a comment
+                    self._field(line)
+        except TranslationError as exc:
+            self._error = exc
+
+    def _field(self, line: bytes) -> None:
+        name, _, value = line.partition(b":")
+        if value[:1] == b" ":
+            value = value[1:]
+        if name == b"data":
+            self._data.append(value)
+            self._data_len += len(value) + 1
+            if self._data_len > self._max:
+                raise TranslationError(
+                    f"SSE event larger than max_event_size ({self._max} bytes)",
+                    where=f"byte {self._lines.offset}",
+                )
+        elif name == b"event":
+            self._event = value
+        elif name == b"id":
+            if b"\x00" not in value:
+                self._last_id = value.decode("utf-8", "replace")
+        elif name == b"retry" and value.isdigit():
+            self._retry = int(value)
+
+    def _dispatch(self) -> SSEEvent:
+        data = b"\n".join(self._data).decode("utf-8", "replace")
+        name = self._event.decode("utf-8", "replace") if self._event else "message"
+        event = SSEEvent(name, data, self._last_id, self._retry)
+        self._data = []
+        self._data_len = 0
+        self._event = b""
+        self._retry = None
+        return event
+
+
+def encode_event(data: str, *, event: str | None = None, id: str | None = None) -> bytes:
+    """One SSE event as bytes; multi-line ``data`` becomes several ``data:`` lines."""
+    lines = []
+    if event is not None:
+        lines.append(f"event: {event}")
+    if id is not None:
+        lines.append(f"id: {id}")
+    lines.extend(f"data: {line}" for line in data.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    return ("\n".join(lines) + "\n\n").encode("utf-8")
+
+
+def encode_json(value: Any) -> bytes:
+    """``data: <compact JSON>\\n\\n``: how every OpenAI chunk and error event goes on the wire."""
+    return b"data: " + dumps(value) + b"\n\n"
+
+
+def encode_comment(text: str = "") -> bytes:
+    """A comment line (``: text``), which clients ignore: used for keep-alives."""
+    return f": {text}\n\n".encode() if text else b":\n\n"
