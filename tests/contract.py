@@ -89,12 +89,15 @@ def check_contract(chunks: Sequence[dict[str, Any]], *, done: bool | None = None
 
 
 def fold(chunks: Iterable[dict[str, Any]]) -> Any:
-    """Fold chunk dicts with openai's ChatCompletionStreamState; returns the final ParsedChatCompletion."""
+    """Fold chunk dicts with openai's ChatCompletionStreamState: the accumulated completion snapshot, or None."""
     from openai.lib.streaming.chat import ChatCompletionStreamState
     from openai.types.chat import ChatCompletionChunk
 
     state: Any = ChatCompletionStreamState()
+    folded = False
     for chunk in chunks:
         if "error" not in chunk:
             state.handle_chunk(ChatCompletionChunk.model_validate(chunk))
-    return state.get_final_completion()
+            folded = True
+    # get_final_completion() raises on length/content_filter by design; the snapshot is the fold itself
+    return state.current_completion_snapshot if folded else None
