@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from translators._json import JSONDecodeError, loads
 from translators.chunks import Chunk, error_event
 from translators.errors import TranslationError
-from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, SSEDecoder, SSEEvent, encode_json
+from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, SSEEvent, encode_json
 
 __all__ = [
     "BytePipeline",

@@ -98,7 +98,7 @@ def run(dirs: Iterable[Path], *, update: bool = False) -> Iterator[Result]:
 
 def _first_difference(expected: bytes, actual: bytes) -> str:
     exp, act = expected.split(b"\n\n"), actual.split(b"\n\n")
-    for n, (a, b) in enumerate(zip(exp, act)):
+    for n, (a, b) in enumerate(zip(exp, act, strict=False)):
         if a != b:
             return f"event {n + 1} differs:\n  golden: {a[:300]!r}\n  actual: {b[:300]!r}"
     return f"golden has {len(exp)} events, output has {len(act)}"

@@ -141,7 +141,12 @@ class ChunkBuilder:
         choice = self._open(index)
         tool_index = choice.tools
         choice.tools += 1
-        call = {"index": tool_index, "id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}}
+        call = {
+            "index": tool_index,
+            "id": call_id,
+            "type": "function",
+            "function": {"name": name, "arguments": arguments},
+        }
         return tool_index, self.delta({"tool_calls": [call]}, index)
 
     def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> Chunk:

@@ -155,6 +155,7 @@ _BLOCK_KINDS: Final[Mapping[str, BlockKind]] = {
     "redacted_thinking": "redacted_thinking",
     "tool_use": "tool_use",
 }
+_FINISH_EXTRAS: Final = ("stop_sequence", "stop_details", "container")
 _DELTA_BLOCK: Final[Mapping[str, BlockKind]] = {
     "text_delta": "text",
     "citations_delta": "text",
@@ -218,7 +219,7 @@ class AnthropicTranslator:
     # -- helpers -------------------------------------------------------------------------------
 
     def _error(self, reason: str) -> TranslationError:
-        return TranslationError(reason, provider=PROVIDER, where=f"event #{self._events} ({self._etype})")
+        return TranslationError(reason, provider=PROVIDER, where=f"event #{self._events}, {self._etype}")
 
     def _builder(self) -> ChunkBuilder:
         if self._out is None:
@@ -227,7 +228,7 @@ class AnthropicTranslator:
 
     def _field(self, mapping: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
         value = mapping.get(key)
-        if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
             raise self._error(f"missing or invalid field {key!r}")
         return value
 
@@ -268,21 +269,20 @@ class AnthropicTranslator:
             self._usage.update((k, v) for k, v in usage.items() if v is not None)
         if out.finished():
             return []  # a later message_delta only updates usage
-        chunks = self._flush_open_citations()
-        reason = delta.get("stop_reason")
-        extra: dict[str, Any] = {"native_finish_reason": reason}
-        for key in ("stop_sequence", "stop_details", "container"):
-            if delta.get(key) is not None:
-                extra[key] = delta[key]
+        extra: dict[str, Any] = {key: delta[key] for key in _FINISH_EXTRAS if delta.get(key) is not None}
         if event.get("context_management") is not None:
             extra["context_management"] = event["context_management"]
+        return self._finish(out, delta.get("stop_reason"), extra)
+
+    def _finish(self, out: ChunkBuilder, reason: Any, extra: dict[str, Any]) -> list[Chunk]:
+        chunks = self._flush_open_citations(out)
         finish = FINISH_REASONS.get(reason, "stop") if isinstance(reason, str) else "stop"
-        chunks.append(out.finish(finish, **extra))
+        chunks.append(out.finish(finish, native_finish_reason=reason, **extra))
         return chunks
 
     def _on_message_stop(self, event: Mapping[str, Any]) -> list[Chunk]:
         out = self._builder()
-        chunks = [] if out.finished() else self._on_message_delta({"delta": {}})
+        chunks = [] if out.finished() else self._finish(out, None, {})
         self.done = True
         if self._options.include_usage:
             chunks.append(out.usage(self._openai_usage()))
@@ -291,10 +291,15 @@ class AnthropicTranslator:
     def _on_error(self, event: Mapping[str, Any]) -> list[Chunk]:
         error = event.get("error")
         error = error if isinstance(error, Mapping) else {}
-        kind = error.get("type") if isinstance(error.get("type"), str) else "api_error"
-        message = error.get("message") if isinstance(error.get("message"), str) else "Anthropic stream error"
+        kind = error.get("type")
+        message = error.get("message")
         self.done = self.failed = True
-        return [error_event(message, kind)]
+        return [
+            error_event(
+                message if isinstance(message, str) else "Anthropic stream error",
+                kind if isinstance(kind, str) else "api_error",
+            )
+        ]
 
     def _openai_usage(self) -> dict[str, Any]:
         u = self._usage
@@ -435,9 +440,8 @@ class AnthropicTranslator:
             return [self._annotations(out, block)]
         return []
 
-    def _flush_open_citations(self) -> list[Chunk]:
+    def _flush_open_citations(self, out: ChunkBuilder) -> list[Chunk]:
         """Citations of text blocks that a max_tokens cut left open still go out, before the finish."""
-        out = self._builder()
         return [self._annotations(out, b) for b in self._blocks.values() if b.open and b.citations]
 
     def _annotations(self, out: ChunkBuilder, block: _Block) -> Chunk:
@@ -451,7 +455,12 @@ def _annotation(index: int, citation: Mapping[str, Any], span: tuple[int, int]) 
     url = citation.get("url")
     if isinstance(url, str):
         title = citation.get("title")
-        url_citation = {"url": url, "title": title if isinstance(title, str) else "", "start_index": span[0], "end_index": span[1]}
+        url_citation = {
+            "url": url,
+            "title": title if isinstance(title, str) else "",
+            "start_index": span[0],
+            "end_index": span[1],
+        }
         return {"index": index, "type": "url_citation", "url_citation": url_citation, "citation": dict(citation)}
     kind = citation.get("type")
     return {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
