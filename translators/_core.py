@@ -2,8 +2,9 @@
 
 Layers (each tested on its own):
 
-    wire bytes --Framing.decode--> frames --Provider.event--> event dicts
-               --Translator.feed--> chunk dicts --encode_json--> SSE bytes
+    wire bytes --Decoder.decode--> event dicts --Translator.feed--> chunk dicts --encode_json--> SSE bytes
+
+A decoder is the framing (``translators.sse``) and the JSON step (``translators.events``) in one pass.
 
 A `Translator` is sans-I/O: ``feed(event) -> list[chunk]`` and ``finish() -> list[chunk]``. It never
 reads a clock, a socket or a random source. `BytePipeline` does the same for bytes. The public
@@ -14,14 +15,14 @@ these two, so sync, async and byte-at-a-time use share one implementation.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from translators._json import JSONDecodeError, loads
+from translators._json import dumps
 from translators.chunks import Chunk, error_event
 from translators.errors import TranslationError
-from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, SSEEvent, encode_json
+from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, encode_json
 
 __all__ = [
     "BytePipeline",
@@ -29,7 +30,6 @@ __all__ = [
     "ProviderSpec",
     "Translator",
     "as_event_dict",
-    "json_from_sse",
 ]
 
 Event = Mapping[str, Any]
@@ -77,10 +77,14 @@ class Translator(Protocol):
         ...
 
 
-class Framing(Protocol):
-    def decode(self, chunk: bytes) -> list[Any]: ...
+class Decoder(Protocol):
+    """Wire bytes → event dicts (framing and JSON in one pass), in arbitrary pieces."""
 
-    def flush(self) -> list[Any]: ...
+    def decode(self, chunk: bytes) -> Sequence[Event]: ...
+
+    def flush(self) -> Sequence[Event]:
+        """End of body: what the last bytes completed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -89,10 +93,8 @@ class ProviderSpec:
 
     name: str
     translator: Callable[[Options], Translator]
-    framing: Callable[[int], Framing]
+    decoder: Callable[[int], Decoder]
     """Builds the wire decoder, given ``max_event_size``."""
-    event: Callable[[Any, int], Event | None]
-    """Turns one frame (and its ordinal) into an event dict, or None for a frame that carries no event."""
     to_dict: Callable[[Any], Event] | None = None
     """Turns an SDK event object into an event dict; None: use `as_event_dict`."""
 
@@ -111,21 +113,6 @@ def as_event_dict(event: Any) -> Event:
     raise TranslationError(f"event must be a JSON object or an SDK event model, not {type(event).__name__}")
 
 
-def json_from_sse(frame: SSEEvent, ordinal: int) -> dict[str, Any] | None:
-    """The JSON object in an SSE event's data; the SSE event name fills a missing ``type``."""
-    if not frame.data:
-        return None
-    try:
-        value = loads(frame.data)
-    except JSONDecodeError as exc:
-        raise TranslationError(f"SSE data is not JSON: {exc}", where=f"event #{ordinal}") from None
-    if not isinstance(value, dict):
-        raise TranslationError(f"SSE data is JSON {type(value).__name__}, not an object", where=f"event #{ordinal}")
-    if "type" not in value and frame.event != "message":
-        value["type"] = frame.event
-    return value
-
-
 def failure(exc: TranslationError) -> Chunk:
     """The error event that ends a stream whose input could not be translated."""
     return error_event(str(exc), "translation_error")
@@ -138,14 +125,13 @@ class BytePipeline:
     at end of body. After ``done`` turns true, the output is complete and further input is not read.
     """
 
-    __slots__ = ("_decoder", "_spec", "_translator", "done", "events")
+    __slots__ = ("_decoder", "_spec", "_translator", "done")
 
     def __init__(self, spec: ProviderSpec, options: Options) -> None:
         self._spec = spec
         self._translator = spec.translator(options)
-        self._decoder = spec.framing(options.max_event_size)
+        self._decoder = spec.decoder(options.max_event_size)
         self.done = False
-        self.events = 0
 
     def feed(self, piece: bytes) -> bytes:
         if self.done:
@@ -172,15 +158,11 @@ class BytePipeline:
             out.append(self._fail(exc))
         return b"".join(out)
 
-    def _run(self, frames: list[Any], out: list[bytes]) -> None:
+    def _run(self, events: Sequence[Event], out: list[bytes]) -> None:
         translator = self._translator
-        for frame in frames:
-            self.events += 1
-            event = self._spec.event(frame, self.events)
-            if event is None:
-                continue
+        for event in events:
             for chunk in translator.feed(event):
-                out.append(encode_json(chunk))
+                out.append(b"data: " + dumps(chunk) + b"\n\n")  # encode_json, inlined on the hot path
             if translator.done:
                 self.done = True
                 if not translator.failed:

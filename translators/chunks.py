@@ -115,11 +115,15 @@ class ChunkBuilder:
 
     def delta(self, delta: dict[str, Any], index: int = 0) -> Chunk:
         """A chunk carrying ``delta`` for choice ``index``; the choice's first one also carries the role."""
-        choice = self._open(index)
-        if not choice.started:
-            choice.started = True
-            delta = {"role": "assistant", **delta}
-        return self._choice_chunk({"index": index, "delta": delta, "logprobs": None, "finish_reason": None})
+        choice = self._choices.get(index)
+        if choice is None or not choice.started or choice.finished:
+            choice = self._open(index)
+            if not choice.started:
+                choice.started = True
+                delta = {"role": "assistant", **delta}
+        chunk = self._head.copy()
+        chunk["choices"] = [{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}]
+        return chunk
 
     def role(self, index: int = 0) -> Chunk:
         """The role-only first chunk of a choice, for providers that announce the message before content."""

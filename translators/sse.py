@@ -23,7 +23,7 @@ each has ``decode``/``flush``. `encode_event` and `encode_json` go the other way
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from translators._json import dumps
 from translators.errors import TranslationError
@@ -31,6 +31,7 @@ from translators.errors import TranslationError
 __all__ = [
     "DEFAULT_MAX_EVENT_SIZE",
     "DONE",
+    "EventStreamDecoder",
     "LineDecoder",
     "SSEDecoder",
     "SSEEvent",
@@ -43,6 +44,7 @@ DEFAULT_MAX_EVENT_SIZE = 16 * 1024 * 1024
 """Largest line or event (bytes of ``data``) accepted by default: 16 MiB, above any real provider event."""
 
 DONE = b"data: [DONE]\n\n"
+T = TypeVar("T")
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -53,6 +55,9 @@ class SSEEvent(NamedTuple):
     data: str = ""
     id: str = ""
     retry: int | None = None
+
+
+_new_event = tuple.__new__  # builds an SSEEvent without NamedTuple's Python-level __new__ (hot path)
 
 
 class LineDecoder:
@@ -119,8 +124,12 @@ class LineDecoder:
             self.overflow = True
 
 
-class SSEDecoder:
-    """Bytes in arbitrary pieces → `SSEEvent`s, by the WHATWG rules (see the module docstring)."""
+class EventStreamDecoder(Generic[T]):
+    """Bytes in arbitrary pieces → events, by the WHATWG rules (see the module docstring).
+
+    Subclasses say what an event becomes: `SSEDecoder` gives `SSEEvent`s; a subclass may parse the data
+    straight into its own type (``translators.events.JSONEventDecoder``) or drop an event (return None).
+    """
 
     __slots__ = ("_data", "_data_len", "_error", "_event", "_last_id", "_lines", "_max", "_retry", "_started")
 
@@ -140,27 +149,27 @@ class SSEDecoder:
         """Bytes consumed so far."""
         return self._lines.offset
 
-    def decode(self, chunk: bytes) -> list[SSEEvent]:
+    def decode(self, chunk: bytes) -> list[T]:
         """The events completed by ``chunk``. An error raises only after the events before it are out."""
         self._raise_pending()
-        events: list[SSEEvent] = []
+        events: list[T] = []
         self._run(self._lines.decode(chunk), events)
         return self._deliver(events)
 
-    def flush(self) -> list[SSEEvent]:
+    def flush(self) -> list[T]:
         """End of body: the last line, and an event that had no closing blank line (see the docstring)."""
         self._raise_pending()
-        events: list[SSEEvent] = []
+        events: list[T] = []
         self._run(self._lines.flush(), events)
         if self._data and self._error is None:
-            events.append(self._dispatch())
+            self._dispatch(events)
         return self._deliver(events)
 
     def _raise_pending(self) -> None:
         if self._error is not None:
             raise self._error
 
-    def _deliver(self, events: list[SSEEvent]) -> list[SSEEvent]:
+    def _deliver(self, events: list[T]) -> list[T]:
         if self._lines.overflow and self._error is None:
             self._error = TranslationError(
                 f"SSE line longer than max_event_size ({self._max} bytes)", where=f"byte {self.offset}"
@@ -169,52 +178,80 @@ class SSEDecoder:
             raise self._error
         return events
 
-    def _run(self, lines: list[bytes], events: list[SSEEvent]) -> None:
+    def _run(self, lines: list[bytes], events: list[T]) -> None:
         if lines and not self._started:
             self._started = True
             if lines[0].startswith(_BOM):
                 lines[0] = lines[0][3:]
+        # The hot loop works on locals (attribute access would dominate) and stores them back at the end;
+        # the rare fields (id, retry, unknown names) go through _field, which sees the stored state.
+        data, size, name, limit = self._data, self._data_len, self._event, self._max
         try:
             for line in lines:
                 if not line:
-                    if self._data:
-                        events.append(self._dispatch())
-                    else:
-                        self._event = b""
+                    if data:
+                        event = self._event_of(data, name)
+                        if event is not None:
+                            events.append(event)
+                        self._retry = None
+                        data, size = [], 0
+                    name = b""
+                elif line[:5] == b"data:":
+                    value = line[6:] if line[5:6] == b" " else line[5:]
+                    data.append(value)
+                    size += len(value) + 1
+                    if size > limit:
+                        self._too_large()
+                elif line[:6] == b"event:":
+                    name = line[7:] if line[6:7] == b" " else line[6:]
+                elif line == b"data":  # a field name alone: the value is empty
+                    data.append(b"")
+                    size += 1
+                elif line == b"event":
+                    name = b""
                 elif line[0] != 0x3A:  # ":" starts a comment
                     self._field(line)
         except TranslationError as exc:
             self._error = exc
+        self._data, self._data_len, self._event = data, size, name
 
     def _field(self, line: bytes) -> None:
+        """A line that is neither data, event, nor a comment: id, retry, or a field to ignore."""
         name, _, value = line.partition(b":")
         if value[:1] == b" ":
             value = value[1:]
-        if name == b"data":
-            self._data.append(value)
-            self._data_len += len(value) + 1
-            if self._data_len > self._max:
-                raise TranslationError(
-                    f"SSE event larger than max_event_size ({self._max} bytes)",
-                    where=f"byte {self._lines.offset}",
-                )
-        elif name == b"event":
-            self._event = value
-        elif name == b"id":
+        if name == b"id":
             if b"\x00" not in value:
                 self._last_id = value.decode("utf-8", "replace")
         elif name == b"retry" and value.isdigit():
             self._retry = int(value)
 
-    def _dispatch(self) -> SSEEvent:
-        data = b"\n".join(self._data).decode("utf-8", "replace")
-        name = self._event.decode("utf-8", "replace") if self._event else "message"
-        event = SSEEvent(name, data, self._last_id, self._retry)
-        self._data = []
-        self._data_len = 0
-        self._event = b""
-        self._retry = None
-        return event
+    def _too_large(self) -> None:
+        raise TranslationError(
+            f"SSE event larger than max_event_size ({self._max} bytes)", where=f"byte {self._lines.offset}"
+        )
+
+    def _dispatch(self, events: list[T]) -> None:
+        """The pending event, at end of body."""
+        event = self._event_of(self._data, self._event)
+        if event is not None:
+            events.append(event)
+        self._data, self._data_len, self._event, self._retry = [], 0, b"", None
+
+    def _event_of(self, data: list[bytes], name: bytes) -> T | None:
+        """One dispatched event: its ``data`` lines (without their LF) and its ``event`` name (raw bytes)."""
+        raise NotImplementedError
+
+
+class SSEDecoder(EventStreamDecoder[SSEEvent]):
+    """Bytes in arbitrary pieces → `SSEEvent`s (text decoded as UTF-8 with replacement characters)."""
+
+    __slots__ = ()
+
+    def _event_of(self, data: list[bytes], name: bytes) -> SSEEvent:
+        text = (data[0] if len(data) == 1 else b"\n".join(data)).decode("utf-8", "replace")
+        event_name = name.decode("utf-8", "replace") if name else "message"
+        return _new_event(SSEEvent, (event_name, text, self._last_id, self._retry))
 
 
 def encode_event(data: str, *, event: str | None = None, id: str | None = None) -> bytes:

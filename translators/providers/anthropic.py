@@ -65,11 +65,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypedDict
 
-from translators._core import Options, ProviderSpec, json_from_sse
+from translators._core import Options, ProviderSpec
 from translators._json import dumps
 from translators.chunks import Chunk, ChunkBuilder, FinishReason, error_event
 from translators.errors import TranslationError
-from translators.sse import SSEDecoder
+from translators.events import JSONEventDecoder
 
 __all__ = ["FINISH_REASONS", "IGNORED_EVENTS", "SPEC", "AnthropicTranslator"]
 
@@ -200,7 +200,7 @@ class AnthropicTranslator:
     def feed(self, event: Mapping[str, Any]) -> list[Chunk]:
         self._events += 1
         etype = event.get("type")
-        if not isinstance(etype, str):
+        if type(etype) is not str:
             raise self._error("event has no string 'type'")
         self._etype = etype
         handler = _HANDLERS.get(etype)
@@ -226,27 +226,31 @@ class AnthropicTranslator:
             raise self._error("event before message_start")
         return self._out
 
-    def _field(self, mapping: Mapping[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+    def _field(self, mapping: Mapping[str, Any], key: str, kind: type) -> Any:
+        """``mapping[key]`` if it is a ``kind`` (``dict`` admits any Mapping; ``int`` excludes bool)."""
         value = mapping.get(key)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
-            raise self._error(f"missing or invalid field {key!r}")
-        return value
+        if type(value) is kind or (kind is dict and isinstance(value, Mapping)):
+            return value  # the first test is the hot path: exact types, no ABC check
+        if kind is not int and kind is not dict and isinstance(value, kind):
+            return value
+        raise self._error(f"missing or invalid field {key!r}")
 
     def _block(self, event: Mapping[str, Any]) -> _Block:
+        index = event.get("index")
+        block = self._blocks.get(index) if type(index) is int else None
+        if block is not None and block.open:
+            return block
         index = self._field(event, "index", int)
-        block = self._blocks.get(index)
         if block is None:
             raise self._error(f"content block index {index} was never started")
-        if not block.open:
-            raise self._error(f"content block index {index} already stopped")
-        return block
+        raise self._error(f"content block index {index} already stopped")
 
     # -- message-level events ------------------------------------------------------------------
 
     def _on_message_start(self, event: Mapping[str, Any]) -> list[Chunk]:
         if self._out is not None:
             raise self._error("second message_start")
-        message = self._field(event, "message", Mapping)
+        message = self._field(event, "message", dict)
         msg_id = self._field(message, "id", str)
         options = self._options
         self._out = ChunkBuilder(
@@ -263,7 +267,7 @@ class AnthropicTranslator:
 
     def _on_message_delta(self, event: Mapping[str, Any]) -> list[Chunk]:
         out = self._builder()
-        delta = self._field(event, "delta", Mapping)
+        delta = self._field(event, "delta", dict)
         usage = event.get("usage")
         if isinstance(usage, Mapping):
             self._usage.update((k, v) for k, v in usage.items() if v is not None)
@@ -326,7 +330,7 @@ class AnthropicTranslator:
         index = self._field(event, "index", int)
         if index in self._blocks:
             raise self._error(f"content block index {index} started twice")
-        content = self._field(event, "content_block", Mapping)
+        content = self._field(event, "content_block", dict)
         btype = self._field(content, "type", str)
         block = self._blocks[index] = _Block(_BLOCK_KINDS.get(btype, "server"), self._content_len)
         return _BLOCK_STARTS[block.kind](self, out, block, content)
@@ -369,8 +373,12 @@ class AnthropicTranslator:
     def _on_block_delta(self, event: Mapping[str, Any]) -> list[Chunk]:
         out = self._builder()
         block = self._block(event)
-        delta = self._field(event, "delta", Mapping)
-        dtype = self._field(delta, "type", str)
+        delta = event.get("delta")
+        if type(delta) is not dict:
+            delta = self._field(event, "delta", dict)
+        dtype = delta.get("type")
+        if type(dtype) is not str:
+            dtype = self._field(delta, "type", str)
         if block.kind == "server":
             return self._server_delta(out, block, delta)
         if _DELTA_BLOCK.get(dtype) != block.kind:
@@ -380,15 +388,20 @@ class AnthropicTranslator:
         return _DELTAS[dtype](self, out, block, delta)
 
     def _text_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
-        text = self._field(delta, "text", str)
-        return self._text(out, block, text) if text else []
+        text = delta.get("text")
+        if type(text) is not str:
+            text = self._field(delta, "text", str)
+        if not text:
+            return []
+        self._content_len += len(text)
+        return [out.content(text)]
 
     def _text(self, out: ChunkBuilder, block: _Block, text: str) -> list[Chunk]:
         self._content_len += len(text)
         return [out.content(text)]
 
     def _citation_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
-        block.citations.append(self._field(delta, "citation", Mapping))
+        block.citations.append(self._field(delta, "citation", dict))
         return []
 
     def _thinking_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
@@ -496,9 +509,4 @@ _DELTAS: Final[Mapping[str, BlockStart]] = {
     "input_json_delta": AnthropicTranslator._json_delta,
 }
 
-SPEC: Final = ProviderSpec(
-    name=PROVIDER,
-    translator=AnthropicTranslator,
-    framing=SSEDecoder,
-    event=json_from_sse,
-)
+SPEC: Final = ProviderSpec(name=PROVIDER, translator=AnthropicTranslator, decoder=JSONEventDecoder)

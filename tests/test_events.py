@@ -1,0 +1,60 @@
+"""The JSON layer: SSE events whose data is a JSON object → event dicts, in one pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from translators import TranslationError
+from translators.events import JSONEventDecoder, json_object
+
+
+def decode(body: bytes, step: int | None = None) -> list[dict[str, object]]:
+    decoder = JSONEventDecoder()
+    size = step or len(body) or 1
+    events = []
+    for i in range(0, len(body), size):
+        events.extend(decoder.decode(body[i : i + size]))
+    return events + decoder.flush()
+
+
+def test_data_objects_come_out_as_dicts_with_padding_tolerated() -> None:
+    body = b'event: ping\ndata: {"type": "ping"}\n\nevent: x\ndata: {"type":"x","a":1}      \n\n'
+    assert decode(body) == decode(body, step=1) == [{"type": "ping"}, {"type": "x", "a": 1}]
+
+
+def test_event_name_fills_a_missing_type_but_never_overrides_one() -> None:
+    body = b'event: error\ndata: {"error": {"message": "m"}}\n\nevent: a\ndata: {"type": "b"}\n\ndata: {"k": 1}\n\n'
+    assert decode(body) == [{"type": "error", "error": {"message": "m"}}, {"type": "b"}, {"k": 1}]
+
+
+def test_multi_line_data_is_one_json_document() -> None:
+    assert decode(b'data: {"type":\ndata: "t"}\n\n') == [{"type": "t"}]
+
+
+def test_invalid_utf8_in_a_string_is_read_with_replacement_characters() -> None:
+    assert decode(b'data: {"type": "t", "s": "a\xffb"}\n\n') == [{"type": "t", "s": "a\ufffdb"}]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [(b"data: {nope\n\n", "not JSON"), (b"data: [1]\n\n", "JSON list, not an object"), (b"data: 3\n\n", "JSON int")],
+)
+def test_bad_data_raises_with_the_event_ordinal(data: bytes, message: str) -> None:
+    decoder = JSONEventDecoder()
+    assert decoder.decode(b'data: {"type": "ok"}\n\n') == [{"type": "ok"}]
+    with pytest.raises(TranslationError, match=message) as info:
+        decoder.decode(data)
+    assert info.value.where == "event #2"
+
+
+def test_events_before_a_bad_one_in_the_same_read_are_delivered_first() -> None:
+    decoder = JSONEventDecoder()
+    assert decoder.decode(b'data: {"type": "a"}\n\ndata: nope\n\n') == [{"type": "a"}]
+    with pytest.raises(TranslationError, match="not JSON"):
+        decoder.flush()
+
+
+def test_json_object_from_text() -> None:
+    assert json_object('{"a": 1}', "named", 1) == {"a": 1, "type": "named"}
+    with pytest.raises(TranslationError, match="not JSON"):
+        json_object("{", "message", 4)
