@@ -27,6 +27,11 @@ def test_event_name_fills_a_missing_type_but_never_overrides_one() -> None:
     assert decode(body) == [{"type": "error", "error": {"message": "m"}}, {"type": "b"}, {"k": 1}]
 
 
+def test_events_with_empty_data_are_skipped() -> None:
+    body = b'data:\n\nevent: ping\ndata: \n\ndata:  \ndata:\n\ndata: {"type": "t"}\n\n'
+    assert decode(body) == decode(body, step=1) == [{"type": "t"}]
+
+
 def test_multi_line_data_is_one_json_document() -> None:
     assert decode(b'data: {"type":\ndata: "t"}\n\n') == [{"type": "t"}]
 

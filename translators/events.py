@@ -3,7 +3,8 @@
 `JSONEventDecoder` reads SSE whose ``data`` is one JSON object per event (Anthropic, the OpenAI family, …)
 and yields the decoded objects directly: the SSE rules come from `translators.sse.EventStreamDecoder`,
 and the JSON step runs in the same pass, with no intermediate `SSEEvent` (this is the hot path of
-``stream()``). The SSE ``event:`` name fills in a missing ``"type"``.
+``stream()``). The SSE ``event:`` name fills in a missing ``"type"``; an event whose data is empty
+(or only whitespace) is skipped, as the providers' own SDKs skip it.
 
 Bad data raises `TranslationError` naming the event's ordinal: data that is not JSON, or JSON that is
 not an object. Data that is not valid UTF-8 is read with replacement characters, as the SSE spec says.
@@ -45,12 +46,14 @@ class JSONEventDecoder(EventStreamDecoder[dict[str, Any]]):
         self.events = 0
         """Events dispatched so far: the ordinal reported in errors."""
 
-    def _event_of(self, data: list[bytes], name: bytes) -> dict[str, Any]:
+    def _event_of(self, data: list[bytes], name: bytes) -> dict[str, Any] | None:
         self.events += 1
         raw = data[0] if len(data) == 1 else b"\n".join(data)
         try:
             value = loads(raw)
         except JSONDecodeError:
+            if not raw.strip():
+                return None  # an event with empty data carries nothing (the provider SDKs skip it too)
             return json_object(raw, name.decode("utf-8", "replace") if name else "message", self.events)
         if type(value) is dict and "type" in value:
             return value  # the hot path
