@@ -258,7 +258,13 @@ def test_citations_become_annotations_spanning_their_text_block() -> None:
     assert first.url_citation.url == "https://e.x"
     assert message.content[first.url_citation.start_index : first.url_citation.end_index] == "cited"
     raw = next(a for a in deltas(run(events)) if "annotations" in a)["annotations"]
-    assert raw[0]["citation"] == web and raw[1] == {"index": 1, "type": "char_location", "citation": doc}
+    assert raw[0]["citation"] == web and raw[1] == {
+        "index": 1,
+        "type": "char_location",
+        "citation": doc,
+        "start_index": 7,
+        "end_index": 12,
+    }
 
 
 def test_citations_of_a_block_left_open_by_max_tokens_are_not_lost() -> None:

@@ -52,8 +52,8 @@ cache_write_tokens: cache_creation}``; ``completion_tokens_details.reasoning_tok
 Annotations: one entry per citation, sent when its text block stops (the citation's span in the answer is
 only known then): ``{"index", "type": "url_citation", "url_citation": {url, title, start_index,
 end_index}, "citation": <the Anthropic citation>}`` for citations with a ``url``; others are
-``{"index", "type": <the citation's type>, "citation": ...}``. ``start_index``/``end_index`` are the
-cited text block's span in the choice's ``content``, in code points.
+``{"index", "type": <the citation's type>, "citation": ..., "start_index", "end_index"}``. The indexes are
+the cited text block's span in the choice's ``content``, in code points.
 
 Protocol violations raise `TranslationError`: an event before ``message_start`` or a second one, a
 delta or stop for a block index never started (or already stopped), a delta type that does not fit
@@ -476,7 +476,9 @@ def _annotation(index: int, citation: Mapping[str, Any], span: tuple[int, int]) 
         }
         return {"index": index, "type": "url_citation", "url_citation": url_citation, "citation": dict(citation)}
     kind = citation.get("type")
-    return {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
+    entry = {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
+    entry["start_index"], entry["end_index"] = span
+    return entry
 
 
 def _count(value: Any) -> int:
