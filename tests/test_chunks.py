@@ -1,0 +1,94 @@
+"""The chunk builder: the one place chunk dicts are made, and the per-choice contract it enforces."""
+
+from __future__ import annotations
+
+import pytest
+
+from translators import TranslationError
+from translators.chunks import ChunkBuilder, error_event
+
+
+def builder(**extra: object) -> ChunkBuilder:
+    return ChunkBuilder(provider="p", id="chatcmpl-1", created=7, model="m", extra=dict(extra) or None)
+
+
+def test_first_delta_of_each_choice_carries_the_role() -> None:
+    out = builder()
+    assert out.content("a")["choices"][0]["delta"] == {"role": "assistant", "content": "a"}
+    assert out.content("b")["choices"][0]["delta"] == {"content": "b"}
+    assert out.content("c", index=1)["choices"][0]["delta"] == {"role": "assistant", "content": "c"}
+
+
+def test_chunk_head_and_extra_top_level_fields() -> None:
+    chunk = builder(system_fingerprint="fp")
+    first = chunk.role()
+    assert {k: first[k] for k in ("id", "object", "created", "model", "system_fingerprint")} == {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 7,
+        "model": "m",
+        "system_fingerprint": "fp",
+    }
+
+
+def test_role_twice_is_a_contract_violation() -> None:
+    out = builder()
+    out.role()
+    with pytest.raises(TranslationError, match="announced twice"):
+        out.role()
+
+
+def test_finish_once_and_nothing_after_it() -> None:
+    out = builder()
+    finish = out.finish("stop", native_finish_reason="end")
+    assert finish["choices"][0] == {
+        "index": 0,
+        "delta": {"role": "assistant"},
+        "logprobs": None,
+        "finish_reason": "stop",
+        "native_finish_reason": "end",
+    }
+    assert out.finished() and not out.finished(1)
+    with pytest.raises(TranslationError, match="after its finish_reason"):
+        out.content("late")
+    with pytest.raises(TranslationError, match="after its finish_reason"):
+        out.finish("stop")
+
+
+def test_tool_calls_count_per_choice_and_fragments_carry_only_index_and_arguments() -> None:
+    out = builder()
+    assert out.tool_calls_started() == 0
+    index, first = out.tool_call_start("call_1", "f")
+    assert index == 0 and first["choices"][0]["delta"]["tool_calls"] == [
+        {"index": 0, "id": "call_1", "type": "function", "function": {"name": "f", "arguments": ""}}
+    ]
+    assert out.tool_call_start("call_2", "g")[0] == 1
+    assert out.tool_call_start("call_3", "h", index=1)[0] == 0
+    assert out.tool_call_arguments(1, '{"a"')["choices"][0]["delta"] == {
+        "tool_calls": [{"index": 1, "function": {"arguments": '{"a"'}}]
+    }
+    assert out.tool_calls_started() == 2 and out.tool_calls_started(1) == 1
+
+
+def test_extension_entries_are_counted_per_field_and_choice() -> None:
+    out = builder()
+    assert [out.next_entry("annotations"), out.next_entry("annotations"), out.next_entry("server_blocks")] == [0, 1, 0]
+    assert out.next_entry("annotations", index=1) == 0
+
+
+def test_reasoning_uses_the_configured_field() -> None:
+    out = ChunkBuilder(provider="p", id="i", created=1, model="m", reasoning_field="reasoning")
+    delta = out.reasoning("think", details=[{"index": 0}])["choices"][0]["delta"]
+    assert delta == {"role": "assistant", "reasoning": "think", "reasoning_details": [{"index": 0}]}
+
+
+def test_usage_chunk_has_empty_choices() -> None:
+    chunk = builder().usage({"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3})
+    assert chunk["choices"] == [] and chunk["usage"]["total_tokens"] == 3 and chunk["id"] == "chatcmpl-1"
+
+
+def test_error_event_shape() -> None:
+    assert error_event("boom", "api_error") == {
+        "error": {"message": "boom", "type": "api_error", "code": "api_error", "param": None}
+    }
+    assert error_event("x", "t", code="c")["error"]["code"] == "c"
