@@ -34,6 +34,7 @@ def translate(provider: str, events: Iterable[Any], **options: Any) -> Iterator[
 
 
 def _translate(translator: Any, to_dict: Any, events: Iterable[Any]) -> Iterator[dict[str, Any]]:
+    # a translator made without ``encoded`` returns dict chunks only (see translators.chunks)
     for event in events:
         yield from translator.feed(to_dict(event))
         if translator.done:
@@ -44,7 +45,7 @@ def _translate(translator: Any, to_dict: Any, events: Iterable[Any]) -> Iterator
 async def atranslate(provider: str, events: AsyncIterable[Any], **options: Any) -> AsyncIterator[dict[str, Any]]:
     """The async twin of `translate`."""
     provider_spec = spec(provider)
-    translator = provider_spec.translator(Options.from_kwargs(options))
+    translator: Any = provider_spec.translator(Options.from_kwargs(options))  # not encoded: dicts only
     to_dict = provider_spec.to_dict or as_event_dict
     async for event in events:
         for chunk in translator.feed(to_dict(event)):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 from translators._json import dumps
-from translators.chunks import Chunk, error_event
+from translators.chunks import Chunk, ChunkOut, error_event
 from translators.errors import TranslationError
 from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, encode_json
 
@@ -70,9 +70,9 @@ class Translator(Protocol):
     failed: bool
     """The output ended with an error event (so no ``[DONE]``)."""
 
-    def feed(self, event: Event) -> list[Chunk]: ...
+    def feed(self, event: Event) -> list[ChunkOut]: ...
 
-    def finish(self) -> list[Chunk]:
+    def finish(self) -> list[ChunkOut]:
         """End of input. A stream without its terminal event gets a final error event here."""
         ...
 
@@ -92,7 +92,8 @@ class ProviderSpec:
     """What the pipeline needs to know about one provider."""
 
     name: str
-    translator: Callable[[Options], Translator]
+    translator: Callable[..., Translator]
+    """``translator(options, encoded=False)``: with ``encoded``, steady-state chunks may come as JSON bytes."""
     decoder: Callable[[int], Decoder]
     """Builds the wire decoder, given ``max_event_size``."""
     to_dict: Callable[[Any], Event] | None = None
@@ -113,6 +114,11 @@ def as_event_dict(event: Any) -> Event:
     raise TranslationError(f"event must be a JSON object or an SDK event model, not {type(event).__name__}")
 
 
+def _framed(parts: list[bytes]) -> bytes:
+    """``data: <json>\n\n`` for each part, framed with one join per read."""
+    return b"data: " + b"\n\ndata: ".join(parts) + b"\n\n" if parts else b""
+
+
 def failure(exc: TranslationError) -> Chunk:
     """The error event that ends a stream whose input could not be translated."""
     return error_event(str(exc), "translation_error")
@@ -129,45 +135,47 @@ class BytePipeline:
 
     def __init__(self, spec: ProviderSpec, options: Options) -> None:
         self._spec = spec
-        self._translator = spec.translator(options)
+        self._translator = spec.translator(options, encoded=True)
         self._decoder = spec.decoder(options.max_event_size)
         self.done = False
 
     def feed(self, piece: bytes) -> bytes:
         if self.done:
             return b""
-        out: list[bytes] = []
+        parts: list[bytes] = []
         try:
-            self._run(self._decoder.decode(piece), out)
+            self._run(self._decoder.decode(piece), parts)
         except TranslationError as exc:
-            out.append(self._fail(exc))
-        return b"".join(out)
+            return _framed(parts) + self._fail(exc)
+        return self._end(parts)
 
     def close(self) -> bytes:
         if self.done:
             return b""
-        out: list[bytes] = []
+        parts: list[bytes] = []
         try:
-            self._run(self._decoder.flush(), out)
+            self._run(self._decoder.flush(), parts)
             if not self.done:
                 self.done = True
-                out.extend(encode_json(chunk) for chunk in self._translator.finish())
-                if not self._translator.failed:
-                    out.append(DONE)
+                parts.extend(dumps(chunk) for chunk in self._translator.finish())
         except TranslationError as exc:
-            out.append(self._fail(exc))
-        return b"".join(out)
+            return _framed(parts) + self._fail(exc)
+        return self._end(parts)
 
-    def _run(self, events: Sequence[Event], out: list[bytes]) -> None:
+    def _run(self, events: Sequence[Event], parts: list[bytes]) -> None:
+        """Translate ``events`` into ``parts`` (one JSON document per chunk) until the terminal event."""
         translator = self._translator
+        feed = translator.feed
         for event in events:
-            for chunk in translator.feed(event):
-                out.append(b"data: " + dumps(chunk) + b"\n\n")  # encode_json, inlined on the hot path
+            for chunk in feed(event):
+                parts.append(chunk if type(chunk) is bytes else dumps(chunk))
             if translator.done:
                 self.done = True
-                if not translator.failed:
-                    out.append(DONE)
                 return
+
+    def _end(self, parts: list[bytes]) -> bytes:
+        out = _framed(parts)
+        return out + DONE if self.done and not self._translator.failed else out
 
     def _fail(self, exc: TranslationError) -> bytes:
         self.done = True

@@ -11,6 +11,11 @@ and ``model`` and enforces the per-choice output contract:
    second finish after it raises `TranslationError`;
 4. the usage chunk has ``"choices": []``.
 
+Encoded mode (``encoded=True``, used by the byte pipeline only): the steady-state chunks (`content`,
+`reasoning_fragment`, `tool_call_arguments` for a choice already started) come back as their JSON bytes,
+made from a template of the chunk serialised once per stream, byte-identical to ``dumps`` of the dict.
+Every other chunk, and every chunk in the default mode, is a dict; `translate()` never sees bytes.
+
 Extension list fields (``reasoning_details``, ``annotations``, ``server_blocks``) give every entry an
 ``index`` counted per field and per choice, because the openai SDK's stream fold merges list entries by
 ``index`` and concatenates repeated string values: an entry's fixed fields (``type`` aside) are sent once,
@@ -21,12 +26,18 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
+from translators._json import dumps
 from translators.errors import TranslationError
 
 __all__ = ["ChunkBuilder", "error_event"]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 Chunk = dict[str, Any]
+ChunkOut = dict[str, Any] | bytes
+"""A chunk as a translator returns it: a dict, or (encoded mode only) that dict's JSON bytes."""
+
+_MARK = "\x00value\x00"
+_MARK_JSON = dumps(_MARK)
 
 
 class ErrorBody(TypedDict):
@@ -59,7 +70,7 @@ class _Choice:
 class ChunkBuilder:
     """Builds all chunk dicts of one stream and enforces the per-choice contract (module docstring)."""
 
-    __slots__ = ("_choices", "_head", "created", "id", "model", "provider", "reasoning_field")
+    __slots__ = ("_choices", "_head", "_templates", "created", "id", "model", "provider", "reasoning_field")
 
     def __init__(
         self,
@@ -70,6 +81,7 @@ class ChunkBuilder:
         model: str,
         reasoning_field: str = "reasoning_content",
         extra: dict[str, Any] | None = None,
+        encoded: bool = False,
     ) -> None:
         self.provider = provider
         self.id = id
@@ -80,6 +92,7 @@ class ChunkBuilder:
         if extra:
             self._head.update(extra)
         self._choices: dict[int, _Choice] = {}
+        self._templates: dict[tuple[str, int, int], list[bytes]] | None = {} if encoded else None
 
     # -- per-choice state -------------------------------------------------------------------------
 
@@ -131,14 +144,44 @@ class ChunkBuilder:
             raise TranslationError(f"choice {index} announced twice", provider=self.provider)
         return self.delta({}, index)
 
-    def content(self, text: str, index: int = 0) -> Chunk:
-        return self.delta({"content": text}, index)
+    def _steady(self, index: int) -> bool:
+        """The choice has had its first chunk and no finish: a delta chunk needs no role, no check."""
+        choice = self._choices.get(index)
+        return choice is not None and choice.started and not choice.finished
+
+    def _encoded(self, key: tuple[str, int, int], delta: dict[str, Any], value: str) -> bytes:
+        """The JSON of a delta chunk whose ``_MARK`` strings stand for ``value``, from a cached template."""
+        templates = self._templates
+        assert templates is not None
+        parts = templates.get(key)
+        if parts is None:
+            body = {"index": key[1], "delta": delta, "logprobs": None, "finish_reason": None}
+            parts = templates[key] = dumps({**self._head, "choices": [body]}).split(_MARK_JSON)
+        return dumps(value).join(parts)
+
+    def content(self, text: str, index: int = 0) -> ChunkOut:
+        if not self._steady(index):
+            return self.delta({"content": text}, index)
+        if self._templates is not None:
+            return self._encoded(("content", index, 0), {"content": _MARK}, text)
+        chunk = self._head.copy()  # the most frequent chunk: delta()'s steady state, inlined
+        chunk["choices"] = [{"index": index, "delta": {"content": text}, "logprobs": None, "finish_reason": None}]
+        return chunk
 
     def reasoning(self, text: str, index: int = 0, details: list[dict[str, Any]] | None = None) -> Chunk:
         delta: dict[str, Any] = {self.reasoning_field: text}
         if details is not None:
             delta["reasoning_details"] = details
         return self.delta(delta, index)
+
+    def reasoning_fragment(self, text: str, entry: int, index: int = 0) -> ChunkOut:
+        """Reasoning text that continues ``reasoning_details`` entry ``entry`` (a ``reasoning.text`` one)."""
+        if self._templates is not None and self._steady(index):
+            details = [{"index": entry, "type": "reasoning.text", "text": _MARK}]
+            return self._encoded(
+                ("reasoning", index, entry), {self.reasoning_field: _MARK, "reasoning_details": details}, text
+            )
+        return self.reasoning(text, index, [{"index": entry, "type": "reasoning.text", "text": text}])
 
     def tool_call_start(self, call_id: str, name: str, index: int = 0, arguments: str = "") -> tuple[int, Chunk]:
         """Open the next tool call of a choice; returns its tool index and its first chunk."""
@@ -153,7 +196,10 @@ class ChunkBuilder:
         }
         return tool_index, self.delta({"tool_calls": [call]}, index)
 
-    def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> Chunk:
+    def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> ChunkOut:
+        if self._templates is not None and self._steady(index):
+            call = {"index": tool_index, "function": {"arguments": _MARK}}
+            return self._encoded(("arguments", index, tool_index), {"tool_calls": [call]}, fragment)
         return self.delta({"tool_calls": [{"index": tool_index, "function": {"arguments": fragment}}]}, index)
 
     def tool_calls_started(self, index: int = 0) -> int:

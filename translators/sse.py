@@ -151,9 +151,12 @@ class EventStreamDecoder(Generic[T]):
 
     def decode(self, chunk: bytes) -> list[T]:
         """The events completed by ``chunk``. An error raises only after the events before it are out."""
-        self._raise_pending()
+        if self._error is not None:
+            raise self._error
         events: list[T] = []
         self._run(self._lines.decode(chunk), events)
+        if self._error is None and not self._lines.overflow:
+            return events
         return self._deliver(events)
 
     def flush(self) -> list[T]:

@@ -63,11 +63,11 @@ its block, an event without its required fields.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec
 from translators._json import dumps
-from translators.chunks import Chunk, ChunkBuilder, FinishReason, error_event
+from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event
 from translators.errors import TranslationError
 from translators.events import JSONEventDecoder
 
@@ -178,14 +178,15 @@ class _Block:
         self.tool_input: Any = None
 
 
-Handler = Callable[["AnthropicTranslator", Mapping[str, Any]], list[Chunk]]
+Handler = Callable[["AnthropicTranslator", Mapping[str, Any]], list[ChunkOut]]
 
 
 class AnthropicTranslator:
     """One Anthropic stream's translation: ``feed(event)`` per event, then ``finish()``."""
 
-    def __init__(self, options: Options) -> None:
+    def __init__(self, options: Options, *, encoded: bool = False) -> None:
         self._options = options
+        self._encoded = encoded
         self._out: ChunkBuilder | None = None
         self._blocks: dict[int, _Block] = {}
         self._usage: dict[str, Any] = {}
@@ -197,9 +198,12 @@ class AnthropicTranslator:
 
     # -- sans-I/O interface --------------------------------------------------------------------
 
-    def feed(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def feed(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         self._events += 1
         etype = event.get("type")
+        if etype == "content_block_delta":  # nearly every event: skip the table lookup
+            self._etype = etype
+            return self._on_block_delta(event)
         if type(etype) is not str:
             raise self._error("event has no string 'type'")
         self._etype = etype
@@ -210,7 +214,7 @@ class AnthropicTranslator:
             return []
         raise self._error(f"unknown event type {etype!r}")
 
-    def finish(self) -> list[Chunk]:
+    def finish(self) -> list[ChunkOut]:
         if self.done:
             return []
         self.done = self.failed = True
@@ -247,7 +251,7 @@ class AnthropicTranslator:
 
     # -- message-level events ------------------------------------------------------------------
 
-    def _on_message_start(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_message_start(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         if self._out is not None:
             raise self._error("second message_start")
         message = self._field(event, "message", dict)
@@ -259,13 +263,14 @@ class AnthropicTranslator:
             created=options.created if options.created is not None else 0,
             model=options.model if options.model is not None else str(message.get("model") or ""),
             reasoning_field=options.reasoning_field,
+            encoded=self._encoded,
         )
         usage = message.get("usage")
         if isinstance(usage, Mapping):
             self._usage.update(usage)
         return [self._out.role()]
 
-    def _on_message_delta(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_message_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
         delta = self._field(event, "delta", dict)
         usage = event.get("usage")
@@ -278,13 +283,13 @@ class AnthropicTranslator:
             extra["context_management"] = event["context_management"]
         return self._finish(out, delta.get("stop_reason"), extra)
 
-    def _finish(self, out: ChunkBuilder, reason: Any, extra: dict[str, Any]) -> list[Chunk]:
+    def _finish(self, out: ChunkBuilder, reason: Any, extra: dict[str, Any]) -> list[ChunkOut]:
         chunks = self._flush_open_citations(out)
         finish = FINISH_REASONS.get(reason, "stop") if isinstance(reason, str) else "stop"
         chunks.append(out.finish(finish, native_finish_reason=reason, **extra))
         return chunks
 
-    def _on_message_stop(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_message_stop(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
         chunks = [] if out.finished() else self._finish(out, None, {})
         self.done = True
@@ -292,7 +297,7 @@ class AnthropicTranslator:
             chunks.append(out.usage(self._openai_usage()))
         return chunks
 
-    def _on_error(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_error(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         error = event.get("error")
         error = error if isinstance(error, Mapping) else {}
         kind = error.get("type")
@@ -325,7 +330,7 @@ class AnthropicTranslator:
 
     # -- content blocks ------------------------------------------------------------------------
 
-    def _on_block_start(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_block_start(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
         index = self._field(event, "index", int)
         if index in self._blocks:
@@ -335,13 +340,13 @@ class AnthropicTranslator:
         block = self._blocks[index] = _Block(_BLOCK_KINDS.get(btype, "server"), self._content_len)
         return _BLOCK_STARTS[block.kind](self, out, block, content)
 
-    def _start_text(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+    def _start_text(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         text = content.get("text")
         return self._text(out, block, text) if isinstance(text, str) and text else []
 
-    def _start_thinking(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+    def _start_thinking(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         block.entry = out.next_entry("reasoning_details")
-        chunks: list[Chunk] = []
+        chunks: list[ChunkOut] = []
         text = content.get("thinking")
         if isinstance(text, str) and text:
             chunks.append(self._thinking(out, block, text))
@@ -350,7 +355,7 @@ class AnthropicTranslator:
             chunks.append(self._signature(out, block, signature))
         return chunks
 
-    def _start_redacted(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+    def _start_redacted(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         entry = {
             "index": out.next_entry("reasoning_details"),
             "type": "reasoning.encrypted",
@@ -359,26 +364,42 @@ class AnthropicTranslator:
         }
         return [out.delta({"reasoning_details": [entry]})]
 
-    def _start_tool(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+    def _start_tool(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         call_id = self._field(content, "id", str)
         name = self._field(content, "name", str)
         block.tool_input = content.get("input")
         block.entry, chunk = out.tool_call_start(call_id, name)
         return [chunk]
 
-    def _start_server(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[Chunk]:
+    def _start_server(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         block.entry = out.next_entry("server_blocks")
         return [out.delta({"server_blocks": [{"index": block.entry, **content}]})]
 
-    def _on_block_delta(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_block_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
+        index = event.get("index")
+        delta = event.get("delta")
+        block = self._blocks.get(index) if type(index) is int else None
+        if block is not None and block.open and type(delta) is dict:
+            # The hot path: nearly every event is a delta that fits its open block. (A block exists only
+            # after message_start, so the builder does too.) Anything else takes the checked path.
+            out = cast(ChunkBuilder, self._out)
+            dtype = delta.get("type")
+            if dtype == "text_delta" and block.kind == "text":
+                text = delta.get("text")
+                if type(text) is str:
+                    if not text:
+                        return []
+                    self._content_len += len(text)
+                    return [out.content(text)]
+            elif type(dtype) is str and _DELTA_BLOCK.get(dtype) == block.kind:
+                return _DELTAS[dtype](self, out, block, delta)
+        return self._checked_block_delta(event)
+
+    def _checked_block_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
         block = self._block(event)
-        delta = event.get("delta")
-        if type(delta) is not dict:
-            delta = self._field(event, "delta", dict)
-        dtype = delta.get("type")
-        if type(dtype) is not str:
-            dtype = self._field(delta, "type", str)
+        delta = self._field(event, "delta", dict)
+        dtype = self._field(delta, "type", str)
         if block.kind == "server":
             return self._server_delta(out, block, delta)
         if _DELTA_BLOCK.get(dtype) != block.kind:
@@ -387,7 +408,7 @@ class AnthropicTranslator:
             raise self._error(f"{dtype} does not fit a {block.kind} block")
         return _DELTAS[dtype](self, out, block, delta)
 
-    def _text_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+    def _text_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
         text = delta.get("text")
         if type(text) is not str:
             text = self._field(delta, "text", str)
@@ -396,24 +417,28 @@ class AnthropicTranslator:
         self._content_len += len(text)
         return [out.content(text)]
 
-    def _text(self, out: ChunkBuilder, block: _Block, text: str) -> list[Chunk]:
+    def _text(self, out: ChunkBuilder, block: _Block, text: str) -> list[ChunkOut]:
         self._content_len += len(text)
         return [out.content(text)]
 
-    def _citation_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+    def _citation_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
         block.citations.append(self._field(delta, "citation", dict))
         return []
 
-    def _thinking_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
-        text = self._field(delta, "thinking", str)
+    def _thinking_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
+        text = delta.get("thinking")
+        if type(text) is not str:
+            text = self._field(delta, "thinking", str)
         return [self._thinking(out, block, text)] if text else []
 
-    def _thinking(self, out: ChunkBuilder, block: _Block, text: str) -> Chunk:
-        entry = self._reasoning_entry(block)
+    def _thinking(self, out: ChunkBuilder, block: _Block, text: str) -> ChunkOut:
+        if block.sent:
+            return out.reasoning_fragment(text, block.entry)
+        entry = self._reasoning_entry(block)  # the entry's first fragment also carries its format
         entry["text"] = text
         return out.reasoning(text, details=[entry])
 
-    def _signature_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+    def _signature_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
         return [self._signature(out, block, self._field(delta, "signature", str))]
 
     def _signature(self, out: ChunkBuilder, block: _Block, signature: str) -> Chunk:
@@ -428,21 +453,23 @@ class AnthropicTranslator:
             entry["format"] = REASONING_FORMAT
         return entry
 
-    def _json_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
-        fragment = self._field(delta, "partial_json", str)
+    def _json_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
+        fragment = delta.get("partial_json")
+        if type(fragment) is not str:
+            fragment = self._field(delta, "partial_json", str)
         if not fragment:
             return []
         block.sent = True
         return [out.tool_call_arguments(block.entry, fragment)]
 
-    def _server_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[Chunk]:
+    def _server_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
         entry = {key: value for key, value in delta.items() if key != "type"}
         if not any(value != "" for value in entry.values()):
             return []
         entry["index"] = block.entry
         return [out.delta({"server_blocks": [entry]})]
 
-    def _on_block_stop(self, event: Mapping[str, Any]) -> list[Chunk]:
+    def _on_block_stop(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
         block = self._block(event)
         block.open = False
@@ -453,7 +480,7 @@ class AnthropicTranslator:
             return [self._annotations(out, block)]
         return []
 
-    def _flush_open_citations(self, out: ChunkBuilder) -> list[Chunk]:
+    def _flush_open_citations(self, out: ChunkBuilder) -> list[ChunkOut]:
         """Citations of text blocks that a max_tokens cut left open still go out, before the finish."""
         return [self._annotations(out, b) for b in self._blocks.values() if b.open and b.citations]
 
@@ -485,7 +512,7 @@ def _count(value: Any) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-BlockStart = Callable[[AnthropicTranslator, ChunkBuilder, _Block, Mapping[str, Any]], list[Chunk]]
+BlockStart = Callable[[AnthropicTranslator, ChunkBuilder, _Block, Mapping[str, Any]], list[ChunkOut]]
 
 _HANDLERS: Final[Mapping[str, Handler]] = {
     "message_start": AnthropicTranslator._on_message_start,
