@@ -92,3 +92,38 @@ def test_error_event_shape() -> None:
         "error": {"message": "boom", "type": "api_error", "code": "api_error", "param": None}
     }
     assert error_event("x", "t", code="c")["error"]["code"] == "c"
+
+
+def test_encoded_mode_gives_the_json_of_the_same_chunks() -> None:
+    import orjson
+
+    plain = ChunkBuilder(provider="p", id="i", created=1, model="m", reasoning_field="reasoning", extra={"x": [1]})
+    encoded = ChunkBuilder(
+        provider="p", id="i", created=1, model="m", reasoning_field="reasoning", extra={"x": [1]}, encoded=True
+    )
+    texts = ["first", 'quote " and \\ back', "é👋\n\x00", ""]
+    for out in (plain, encoded):
+        out.tool_call_start("c", "f")
+        out.tool_call_start("d", "g", index=2)
+    calls = [
+        lambda b, t: b.content(t),
+        lambda b, t: b.content(t, index=2),
+        lambda b, t: b.reasoning_fragment(t, entry=3),
+        lambda b, t: b.tool_call_arguments(1, t),
+        lambda b, t: b.tool_call_arguments(0, t, index=2),
+    ]
+    for call in calls:
+        for text in texts:
+            expected = call(plain, text)
+            got = call(encoded, text)
+            assert isinstance(expected, dict)
+            assert isinstance(got, bytes) and got == orjson.dumps(expected)
+
+
+def test_encoded_mode_still_returns_dicts_where_the_role_or_a_check_is_due() -> None:
+    out = ChunkBuilder(provider="p", id="i", created=1, model="m", encoded=True)
+    first = out.content("a")  # the choice's first chunk carries the role
+    assert isinstance(first, dict) and first["choices"][0]["delta"] == {"role": "assistant", "content": "a"}
+    out.finish("stop")
+    with pytest.raises(TranslationError):
+        out.content("late")
