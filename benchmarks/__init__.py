@@ -1,0 +1,116 @@
+"""Benchmarks for `translators`: ``python -m benchmarks [--quick] [--json] [--repeat N] [--gc]``.
+
+One run measures, on deterministic Anthropic SSE bodies generated in code (`benchmarks.workloads`):
+
+1. throughput of ``stream()`` (bytes→bytes; reads of 1-4 whole events, and fixed 4 KiB reads) and of
+   ``translate()`` (decoded dicts→chunk dicts), each as a ratio to a *floor* measured in the same run:
+   split events, ``orjson.loads``, one minimal chunk, ``orjson.dumps``, SSE framing (`benchmarks.measure`);
+2. the tracemalloc peak while consuming ``stream()`` lazily, fed lazily, over 1k/10k/100k-delta streams;
+3. the import time of ``translators`` in fresh interpreters.
+
+Targets (from the issue): ``stream()`` <= 2x the floor (aim 1x), import <= 50 ms, flat memory. They are
+informational: the command exits 0 whatever they show.
+"""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+from importlib.metadata import version
+from typing import Any
+
+__all__ = ["Config", "run"]
+
+
+@dataclass
+class Config:
+    """Sizes and repeats of one run. `Config.quick` is the smoke run; tests shrink it further."""
+
+    repeat: int = 11
+    text_deltas: int = 2000
+    thinking_deltas: int = 800
+    tool_text_deltas: int = 400
+    json_deltas: int = 1000
+    memory_sizes: list[int] = field(default_factory=lambda: [1_000, 10_000, 100_000])
+    import_runs: int = 15
+    gc_enabled: bool = False
+    read_size: int = 4096
+
+    @classmethod
+    def quick(cls) -> Config:
+        return cls(repeat=3, memory_sizes=[1_000, 10_000], import_runs=3)
+
+
+def run(config: Config) -> dict[str, Any]:
+    """Run every measurement; returns plain data (JSON-serialisable) for `benchmarks.report`."""
+    from benchmarks.measure import import_times, memory_profile, throughput
+    from benchmarks.workloads import text_workload, thinking_tool_workload
+
+    workloads = [
+        text_workload(config.text_deltas),
+        thinking_tool_workload(config.thinking_deltas, config.tool_text_deltas, config.json_deltas),
+    ]
+    results: dict[str, Any] = {
+        "python": sys.version.split()[0],
+        "implementation": platform.python_implementation(),
+        "platform": f"{platform.system()} {platform.machine()}",
+        "orjson": version("orjson"),
+        "config": asdict(config),
+        "method": {
+            "statistic": "min over interleaved rounds (median reported too)",
+            "gc": "enabled while timing" if config.gc_enabled else "disabled while timing, collected between",
+            "reads": (
+                f"stream: 1-4 whole events per read; stream_fixed: {config.read_size}-byte reads; "
+                "stream_whole: the body in one read, as the floor reads it"
+            ),
+            "floor": "split events, orjson.loads, one minimal chunk dict, orjson.dumps, SSE framing",
+        },
+        "workloads": throughput(workloads, config.repeat, gc_enabled=config.gc_enabled, read_size=config.read_size),
+        "memory": memory_profile(config.memory_sizes),
+        "import": import_times(config.import_runs),
+    }
+    results["targets"] = targets(results)
+    return results
+
+
+STREAM_TARGET = 2.0
+IMPORT_TARGET_MS = 50.0
+MEMORY_FLAT = 1.5
+"""Peak of the largest stream over the smallest's allowed for "flat" (100x the input; linear would be ~100x)."""
+
+
+_READS = {"stream": "1-4 events/read", "stream_fixed": "4 KiB reads", "stream_whole": "one read"}
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "name": f"stream() {w['name']}, {reads}",
+            "target": f"<= {STREAM_TARGET:g}x floor (aim 1x)",
+            "value": w["ratios"][call],
+            "unit": "x",
+            "pass": w["ratios"][call] <= STREAM_TARGET,
+        }
+        for w in results["workloads"]
+        for call, reads in _READS.items()
+    ]
+    rows.append(
+        {
+            "name": "import translators",
+            "target": f"<= {IMPORT_TARGET_MS:g} ms",
+            "value": results["import"]["wall_ms"],
+            "unit": "ms",
+            "pass": results["import"]["wall_ms"] <= IMPORT_TARGET_MS,
+        }
+    )
+    rows.append(
+        {
+            "name": "memory flat",
+            "target": f"peak largest/smallest <= {MEMORY_FLAT:g}",
+            "value": results["memory"]["ratio"],
+            "unit": "x",
+            "pass": results["memory"]["ratio"] <= MEMORY_FLAT,
+        }
+    )
+    return rows
