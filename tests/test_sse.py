@@ -80,6 +80,13 @@ def test_cr_then_lf_in_the_next_read_is_one_line_end() -> None:
     assert decoder.decode(b"\ndata: b\r\r") == [SSEEvent("message", "b")]
 
 
+def test_empty_reads_change_nothing_even_between_cr_and_lf() -> None:
+    decoder = SSEDecoder()
+    pieces = [b"data: {\r", b"", b"\ndata: }\r", b"", b"", b"\n\r", b"", b"\n"]
+    events = [e for piece in pieces for e in decoder.decode(piece)]
+    assert events + decoder.flush() == [SSEEvent("message", "{\n}")]
+
+
 def test_utf8_sequence_split_across_reads() -> None:
     body = "data: héllo 👋 世界\n\n".encode()
     for result in every_split(body):

@@ -78,6 +78,8 @@ class LineDecoder:
         """Set when an unterminated line outgrew the limit; that line was dropped."""
 
     def decode(self, chunk: bytes) -> list[bytes]:
+        if not chunk:  # an empty read must not end a CR's wait for its LF
+            return []
         self.offset += len(chunk)
         if self._pending_cr:
             self._pending_cr = False
