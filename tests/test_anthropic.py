@@ -374,3 +374,20 @@ def test_protocol_violations_raise_translation_error_with_where(case: str) -> No
 def test_non_mapping_event_raises_translation_error() -> None:
     with pytest.raises(TranslationError, match="not list"):
         list(translate("anthropic", [[1, 2]], created=CREATED))
+
+
+def test_server_block_fields_named_index_are_kept_as_native_index() -> None:
+    x_delta = {"type": "content_block_delta", "index": 0, "delta": {"type": "x_delta", "index": 3}}
+    events = [start(), block(0, {"type": "future_server_block", "index": 7}), x_delta]
+    d = deltas(run([*events, stop(0), *end()]))
+    assert d[1]["server_blocks"] == [{"index": 0, "type": "future_server_block", "native_index": 7}]
+    assert d[2]["server_blocks"] == [{"index": 0, "native_index": 3}]
+
+
+def test_whole_tool_input_beyond_orjson_still_encodes() -> None:
+    big = {"n": -(2**63) - 1, "deep": [[[[[]]]]]}
+    events = [start(), block(0, {"type": "tool_use", "id": "t", "name": "f", "input": big}), stop(0), *end()]
+    arguments = deltas(run(events))[2]["tool_calls"][0]["function"]["arguments"]
+    import json
+
+    assert json.loads(arguments) == big

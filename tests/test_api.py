@@ -240,3 +240,13 @@ def test_stdlib_json_fallback_gives_the_same_bytes() -> None:
 
 def test_version_is_exposed() -> None:
     assert translators.__version__
+
+
+def test_nesting_deeper_than_orjson_encodes_still_streams() -> None:
+    deep: Any = "leaf"
+    for _ in range(300):
+        deep = [deep]
+    events = [start(), block(0, {"type": "web_search_tool_result", "tool_use_id": "s", "content": deep}), stop(0)]
+    payloads, done = parse_sse_output(b"".join(stream("anthropic", [wire([*events, *end()])], created=CREATED)))
+    check_contract(payloads, done=done)
+    assert done and payloads[1]["choices"][0]["delta"]["server_blocks"][0]["content"] == deep

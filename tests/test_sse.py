@@ -195,3 +195,15 @@ def test_done_and_comment() -> None:
     assert DONE == b"data: [DONE]\n\n"
     assert encode_comment("keep-alive") == b": keep-alive\n\n"
     assert decode_all(encode_comment("x") + encode_comment()) == []
+
+
+def test_line_limit_holds_however_the_reads_cut_the_line() -> None:
+    body = b"data: a\n\n" + b"x" * 40 + b"\ndata: b\n\n"
+    for step in (1, 7, len(body)):
+        decoder = SSEDecoder(max_event_size=32)
+        events: list[SSEEvent] = []
+        with pytest.raises(TranslationError, match="max_event_size"):
+            for i in range(0, len(body), step):
+                events.extend(decoder.decode(body[i : i + step]))
+            events.extend(decoder.flush())
+        assert events == [SSEEvent("message", "a")], step  # nothing after the long line

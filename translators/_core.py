@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
-from translators._json import dumps
+from translators._json import dumps, dumps_any
 from translators.chunks import Chunk, ChunkOut, error_event
 from translators.errors import TranslationError
 from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, encode_json
@@ -114,6 +114,19 @@ def as_event_dict(event: Any) -> Event:
     raise TranslationError(f"event must be a JSON object or an SDK event model, not {type(event).__name__}")
 
 
+def _encode(chunk: ChunkOut) -> bytes:
+    """A chunk's JSON; what cannot be encoded (a value nested past the encoders' limits) is bad input."""
+    if type(chunk) is bytes:
+        return chunk
+    try:
+        return dumps(chunk)
+    except TypeError:
+        try:
+            return dumps_any(chunk)
+        except ValueError as exc:
+            raise TranslationError(f"a chunk {exc}") from None
+
+
 def _framed(parts: list[bytes]) -> bytes:
     """``data: <json>\n\n`` for each part, framed with one join per read."""
     return b"data: " + b"\n\ndata: ".join(parts) + b"\n\n" if parts else b""
@@ -157,7 +170,7 @@ class BytePipeline:
             self._run(self._decoder.flush(), parts)
             if not self.done:
                 self.done = True
-                parts.extend(dumps(chunk) for chunk in self._translator.finish())
+                parts.extend(_encode(chunk) for chunk in self._translator.finish())
         except TranslationError as exc:
             return _framed(parts) + self._fail(exc)
         return self._end(parts)
@@ -168,7 +181,7 @@ class BytePipeline:
         feed = translator.feed
         for event in events:
             for chunk in feed(event):
-                parts.append(chunk if type(chunk) is bytes else dumps(chunk))
+                parts.append(chunk if type(chunk) is bytes else _encode(chunk))
             if translator.done:
                 self.done = True
                 return

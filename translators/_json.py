@@ -9,7 +9,7 @@ try:
 except ImportError:  # pragma: no cover - exercised by the stdlib fallback test in a subprocess
     _orjson = None  # type: ignore[assignment]
 
-__all__ = ["JSONDecodeError", "dumps", "loads"]
+__all__ = ["JSONDecodeError", "dumps", "dumps_any", "loads"]
 
 if _orjson is not None:
     JSONDecodeError: type[ValueError] = _orjson.JSONDecodeError
@@ -29,3 +29,18 @@ else:  # pragma: no cover - see above
 
     def dumps(value: Any) -> bytes:
         return _encoder.encode(value).encode("utf-8", "surrogatepass")
+
+
+def dumps_any(value: Any) -> bytes:
+    """`dumps`, falling back to the standard library for what orjson refuses (integers beyond 64 bits,
+    nesting deeper than 254 levels, lone surrogates); raises ValueError when neither can encode it."""
+    try:
+        return dumps(value)
+    except TypeError:
+        import json
+
+        try:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise ValueError(f"cannot be encoded as JSON: {exc}") from None
+        return text.encode("utf-8", "surrogatepass")

@@ -75,10 +75,10 @@ class LineDecoder:
         self.offset = 0
         """Bytes consumed so far: the position reported in errors."""
         self.overflow = False
-        """Set when an unterminated line outgrew the limit; that line was dropped."""
+        """Set when a line outgrew the limit: that line and all input after it are dropped."""
 
     def decode(self, chunk: bytes) -> list[bytes]:
-        if not chunk:  # an empty read must not end a CR's wait for its LF
+        if not chunk or self.overflow:  # an empty read must not end a CR's wait for its LF
             return []
         self.offset += len(chunk)
         if self._pending_cr:
@@ -94,11 +94,18 @@ class LineDecoder:
             return []
         lines = chunk.split(b"\n")
         tail = lines.pop()
+        held = self._partial_len
         if self._partial:
             self._partial.append(lines[0])
             lines[0] = b"".join(self._partial)
             self._partial = []
             self._partial_len = 0
+        if held + len(chunk) > self._max:  # only then can a line here be too long: find the first
+            for n, line in enumerate(lines):
+                if len(line) > self._max:
+                    self.overflow = True  # the same line is refused however the reads cut it
+                    del lines[n:]
+                    return lines
         if tail:
             self._keep(tail)
         return lines
@@ -169,7 +176,7 @@ class EventStreamDecoder(Generic[T]):
         self._raise_pending()
         events: list[T] = []
         self._run(self._lines.flush(), events)
-        if self._data and self._error is None:
+        if self._data and self._error is None and not self._lines.overflow:
             self._dispatch(events)
         return self._deliver(events)
 

@@ -66,7 +66,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec
-from translators._json import dumps
+from translators._json import dumps_any
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event
 from translators.errors import TranslationError
 from translators.events import JSONEventDecoder
@@ -373,7 +373,7 @@ class AnthropicTranslator:
 
     def _start_server(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         block.entry = out.next_entry("server_blocks")
-        return [out.delta({"server_blocks": [{"index": block.entry, **content}]})]
+        return [out.delta({"server_blocks": [_indexed(content, block.entry)]})]
 
     def _on_block_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         index = event.get("index")
@@ -463,22 +463,29 @@ class AnthropicTranslator:
         return [out.tool_call_arguments(block.entry, fragment)]
 
     def _server_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
-        entry = {key: value for key, value in delta.items() if key != "type"}
-        if not any(value != "" for value in entry.values()):
+        payload = {key: value for key, value in delta.items() if key != "type"}
+        if not any(value != "" for value in payload.values()):
             return []
-        entry["index"] = block.entry
-        return [out.delta({"server_blocks": [entry]})]
+        return [out.delta({"server_blocks": [_indexed(payload, block.entry)]})]
 
     def _on_block_stop(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
         block = self._block(event)
         block.open = False
         if block.kind == "tool_use" and not block.sent:
-            arguments = dumps(block.tool_input).decode() if block.tool_input else "{}"
-            return [out.tool_call_arguments(block.entry, arguments)]
+            return [out.tool_call_arguments(block.entry, self._whole_input(block.tool_input))]
         if block.citations:
             return [self._annotations(out, block)]
         return []
+
+    def _whole_input(self, tool_input: Any) -> str:
+        """A tool input that came whole in its block start, as the arguments string; ``{}`` when empty."""
+        if not tool_input:
+            return "{}"
+        try:
+            return dumps_any(tool_input).decode("utf-8", "surrogatepass")
+        except ValueError as exc:
+            raise self._error(f"tool_use input {exc}") from None
 
     def _flush_open_citations(self, out: ChunkBuilder) -> list[ChunkOut]:
         """Citations of text blocks that a max_tokens cut left open still go out, before the finish."""
@@ -505,6 +512,16 @@ def _annotation(index: int, citation: Mapping[str, Any], span: tuple[int, int]) 
     kind = citation.get("type")
     entry = {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
     entry["start_index"], entry["end_index"] = span
+    return entry
+
+
+def _indexed(fields: Mapping[str, Any], index: int) -> dict[str, Any]:
+    """An extension-list entry: ``fields`` with our ``index``; a provider field named ``index`` is kept
+    as ``native_index`` (the SDK fold needs ``index`` to be ours)."""
+    entry = {"index": index, **fields}
+    if "index" in fields:
+        entry["native_index"] = fields["index"]
+        entry["index"] = index
     return entry
 
 
