@@ -127,3 +127,21 @@ def test_encoded_mode_still_returns_dicts_where_the_role_or_a_check_is_due() -> 
     out.finish("stop")
     with pytest.raises(TranslationError):
         out.content("late")
+
+
+def test_encoded_mode_is_off_when_the_head_holds_the_template_marker() -> None:
+    import orjson
+
+    from translators.chunks import _MARK
+
+    for kwargs in ({"model": _MARK}, {"model": "m", "reasoning_field": "r" + _MARK}):
+        plain = ChunkBuilder(provider="p", id="i", created=1, **kwargs)  # type: ignore[arg-type]
+        encoded = ChunkBuilder(provider="p", id="i", created=1, encoded=True, **kwargs)  # type: ignore[arg-type]
+        for out in (plain, encoded):
+            out.role()
+        for call in (lambda b: b.content("x"), lambda b: b.reasoning_fragment("y", 0)):
+            got = call(encoded)
+            assert (got if isinstance(got, bytes) else orjson.dumps(got)) == orjson.dumps(call(plain))
+    exact = ChunkBuilder(provider="p", id="i", created=1, model=_MARK, encoded=True)
+    exact.role()
+    assert isinstance(exact.content("x"), dict)  # an exact collision turns templates off

@@ -16,6 +16,7 @@ from typing import Any
 
 from translators._core import BytePipeline, Options, as_event_dict
 from translators._registry import PROVIDERS, spec
+from translators._streams import AsyncByteStream, ByteStream
 from translators.errors import TranslationError
 
 __all__ = ["PROVIDERS", "TranslationError", "astream", "atranslate", "stream", "translate"]
@@ -56,47 +57,17 @@ async def atranslate(provider: str, events: AsyncIterable[Any], **options: Any) 
         yield chunk
 
 
-def stream(provider: str, body: Iterable[bytes], **options: Any) -> Iterator[bytes]:
+def stream(provider: str, body: Iterable[bytes], **options: Any) -> ByteStream:
     """Wire bytes (as read, in any pieces) → OpenAI SSE bytes, ending in ``[DONE]`` or an error event.
 
-    Never raises `TranslationError`: bad input ends the output with an error event. Closes ``body``
-    (when it has ``close``) once the output is complete or the caller closes this iterator.
+    Never raises `TranslationError`: bad input ends the output with an error event. The returned
+    iterator owns ``body``: it closes it (when it has ``close``) once the output is complete, when reading
+    it raises, and when the caller calls ``close()`` (or leaves a ``with`` block), even before the first
+    item.
     """
-    pipeline = BytePipeline(spec(provider), Options.from_kwargs(options))
-    return _stream(pipeline, body)
+    return ByteStream(BytePipeline(spec(provider), Options.from_kwargs(options)), body)
 
 
-def _stream(pipeline: BytePipeline, body: Iterable[bytes]) -> Iterator[bytes]:
-    try:
-        for piece in body:
-            out = pipeline.feed(piece)
-            if out:
-                yield out
-            if pipeline.done:
-                return
-        out = pipeline.close()
-        if out:
-            yield out
-    finally:
-        close = getattr(body, "close", None)
-        if callable(close):
-            close()
-
-
-async def astream(provider: str, body: AsyncIterable[bytes], **options: Any) -> AsyncIterator[bytes]:
-    """The async twin of `stream`."""
-    pipeline = BytePipeline(spec(provider), Options.from_kwargs(options))
-    try:
-        async for piece in body:
-            out = pipeline.feed(piece)
-            if out:
-                yield out
-            if pipeline.done:
-                return
-        out = pipeline.close()
-        if out:
-            yield out
-    finally:
-        aclose = getattr(body, "aclose", None)
-        if callable(aclose):
-            await aclose()
+def astream(provider: str, body: AsyncIterable[bytes], **options: Any) -> AsyncByteStream:
+    """The async twin of `stream`: iterate with ``async for``; ``aclose()`` awaits ``body.aclose()``."""
+    return AsyncByteStream(BytePipeline(spec(provider), Options.from_kwargs(options)), body)

@@ -92,7 +92,9 @@ class ChunkBuilder:
         if extra:
             self._head.update(extra)
         self._choices: dict[int, _Choice] = {}
-        self._templates: dict[tuple[str, int, int], list[bytes]] | None = {} if encoded else None
+        # Templates mark the value's place with _MARK; a head or field name that holds it cannot use them.
+        encodable = encoded and _MARK_JSON not in dumps([self._head, reasoning_field])
+        self._templates: dict[tuple[str, int, int], list[bytes]] | None = {} if encodable else None
 
     # -- per-choice state -------------------------------------------------------------------------
 
@@ -149,21 +151,30 @@ class ChunkBuilder:
         choice = self._choices.get(index)
         return choice is not None and choice.started and not choice.finished
 
-    def _encoded(self, key: tuple[str, int, int], delta: dict[str, Any], value: str) -> bytes:
-        """The JSON of a delta chunk whose ``_MARK`` strings stand for ``value``, from a cached template."""
+    def _encoded(self, kind: str, index: int, entry: int, value: str) -> bytes:
+        """The JSON of a steady-state delta chunk carrying ``value``, from a template cached per stream."""
         templates = self._templates
         assert templates is not None
+        key = (kind, index, entry)
         parts = templates.get(key)
-        if parts is None:
-            body = {"index": key[1], "delta": delta, "logprobs": None, "finish_reason": None}
+        if parts is None:  # first use: serialise the chunk once, with a marker where the value goes
+            body = {"index": index, "delta": self._template_delta(kind, entry), "logprobs": None, "finish_reason": None}
             parts = templates[key] = dumps({**self._head, "choices": [body]}).split(_MARK_JSON)
         return dumps(value).join(parts)
+
+    def _template_delta(self, kind: str, entry: int) -> dict[str, Any]:
+        if kind == "content":
+            return {"content": _MARK}
+        if kind == "reasoning":
+            details = [{"index": entry, "type": "reasoning.text", "text": _MARK}]
+            return {self.reasoning_field: _MARK, "reasoning_details": details}
+        return {"tool_calls": [{"index": entry, "function": {"arguments": _MARK}}]}
 
     def content(self, text: str, index: int = 0) -> ChunkOut:
         if not self._steady(index):
             return self.delta({"content": text}, index)
         if self._templates is not None:
-            return self._encoded(("content", index, 0), {"content": _MARK}, text)
+            return self._encoded("content", index, 0, text)
         chunk = self._head.copy()  # the most frequent chunk: delta()'s steady state, inlined
         chunk["choices"] = [{"index": index, "delta": {"content": text}, "logprobs": None, "finish_reason": None}]
         return chunk
@@ -177,10 +188,7 @@ class ChunkBuilder:
     def reasoning_fragment(self, text: str, entry: int, index: int = 0) -> ChunkOut:
         """Reasoning text that continues ``reasoning_details`` entry ``entry`` (a ``reasoning.text`` one)."""
         if self._templates is not None and self._steady(index):
-            details = [{"index": entry, "type": "reasoning.text", "text": _MARK}]
-            return self._encoded(
-                ("reasoning", index, entry), {self.reasoning_field: _MARK, "reasoning_details": details}, text
-            )
+            return self._encoded("reasoning", index, entry, text)
         return self.reasoning(text, index, [{"index": entry, "type": "reasoning.text", "text": text}])
 
     def tool_call_start(self, call_id: str, name: str, index: int = 0, arguments: str = "") -> tuple[int, Chunk]:
@@ -198,8 +206,7 @@ class ChunkBuilder:
 
     def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> ChunkOut:
         if self._templates is not None and self._steady(index):
-            call = {"index": tool_index, "function": {"arguments": _MARK}}
-            return self._encoded(("arguments", index, tool_index), {"tool_calls": [call]}, fragment)
+            return self._encoded("arguments", index, tool_index, fragment)
         return self.delta({"tool_calls": [{"index": tool_index, "function": {"arguments": fragment}}]}, index)
 
     def tool_calls_started(self, index: int = 0) -> int:
