@@ -250,3 +250,60 @@ def test_nesting_deeper_than_orjson_encodes_still_streams() -> None:
     payloads, done = parse_sse_output(b"".join(stream("anthropic", [wire([*events, *end()])], created=CREATED)))
     check_contract(payloads, done=done)
     assert done and payloads[1]["choices"][0]["delta"]["server_blocks"][0]["content"] == deep
+
+
+def test_closing_before_the_first_item_still_closes_the_body() -> None:
+    class Body:
+        closed = False
+
+        def __iter__(self) -> Iterator[bytes]:
+            yield wire(text_stream("a"))
+
+        def close(self) -> None:
+            self.closed = True
+
+    body = Body()
+    stream("anthropic", body, created=CREATED).close()
+    assert body.closed
+    body = Body()
+    with stream("anthropic", body, created=CREATED) as out:
+        assert next(out).startswith(b"data: ")
+    assert body.closed
+
+
+def test_aclose_before_the_first_item_still_closes_the_body() -> None:
+    class Body:
+        closed = False
+
+        def __aiter__(self) -> AsyncIterator[bytes]:
+            return agen([wire(text_stream("a"))])
+
+        async def aclose(self) -> None:
+            self.closed = True
+
+    async def scenario() -> tuple[bool, bool]:
+        first = Body()
+        await astream("anthropic", first, created=CREATED).aclose()
+        second = Body()
+        async with astream("anthropic", second, created=CREATED) as out:
+            await out.__anext__()
+        return first.closed, second.closed
+
+    assert asyncio.run(scenario()) == (True, True)
+
+
+def test_a_failing_body_is_closed_and_its_error_propagates() -> None:
+    closed = []
+
+    def body() -> Iterator[bytes]:
+        try:
+            yield wire([start()])
+            raise ConnectionError("upstream reset")
+        finally:
+            closed.append(True)
+
+    out = stream("anthropic", body(), created=CREATED)
+    assert next(out)
+    with pytest.raises(ConnectionError):
+        next(out)
+    assert closed == [True]
