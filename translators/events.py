@@ -6,6 +6,10 @@ and the JSON step runs in the same pass, with no intermediate `SSEEvent` (this i
 ``stream()``). The SSE ``event:`` name fills in a missing ``"type"``; an event whose data is empty
 (or only whitespace) is skipped, as the providers' own SDKs skip it.
 
+Numbers: orjson reads an integer beyond 64 bits (below -2**63 or above 2**64 - 1) as the nearest float;
+no provider sends such numbers, and checking every event's bytes for them would cost more than the whole
+translation. (Without orjson, the standard library keeps them exact.)
+
 Bad data raises `TranslationError` naming the event's ordinal: data that is not JSON, or JSON that is
 not an object. Data that is not valid UTF-8 is read with replacement characters, as the SSE spec says.
 """
