@@ -9,6 +9,18 @@ import orjson
 
 from translators.sse import DONE
 
+ANTHROPIC_FINISH = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+}
+"""The documented stop_reason → finish_reason table (anything else → "stop"), written out independently of
+translators.providers.anthropic.FINISH_REASONS so that a change there must be made on purpose here too."""
+
 
 def parse_sse_output(data: bytes) -> tuple[list[dict[str, Any]], bool]:
     """Our SSE output → (the JSON payloads in order, whether it ended with ``[DONE]``)."""

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as _hypothesis_engine
 
-from tests.contract import check_contract, fold, parse_sse_output
+from tests.contract import ANTHROPIC_FINISH, check_contract, fold, parse_sse_output
 from tests.strategies import (
     anthropic_streams,
     anthropic_wire,
@@ -58,16 +58,6 @@ PROVIDER = "anthropic"
 CREATED = 1_700_000_000
 TIME_LIMIT = 20  # seconds per example: a hang fails instead of stalling the suite
 
-FINISH = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "pause_turn": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "content_filter",
-}
-"""The documented stop_reason → finish_reason table (anything else → "stop")."""
 
 OWN_KINDS = ("text", "thinking", "redacted_thinking", "tool_use")
 
@@ -291,7 +281,7 @@ def test_split_invariance(data: st.DataObject) -> None:
 @thorough
 @given(anthropic_streams())
 def test_fold_equivalence(events: list[dict[str, Any]]) -> None:
-    assert dict(FINISH_REASONS) == FINISH
+    assert dict(FINISH_REASONS) == ANTHROPIC_FINISH
     with time_limit():
         chunks = run_translate(events)
     ours = fold(chunks)
@@ -319,7 +309,7 @@ def test_fold_equivalence(events: list[dict[str, Any]]) -> None:
         else:  # a max_tokens cut: what came, unparsed
             assert call.function.arguments == fragments
 
-    assert choice.finish_reason == FINISH.get(theirs.stop_reason, "stop")
+    assert choice.finish_reason == ANTHROPIC_FINISH.get(theirs.stop_reason, "stop")
     finish = next(c for c in chunks if c.get("choices") and c["choices"][0]["finish_reason"])
     assert finish["choices"][0]["native_finish_reason"] == theirs.stop_reason
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from tests.contract import check_contract, fold, parse_sse_output
+from tests.contract import ANTHROPIC_FINISH, check_contract, fold, parse_sse_output
 from translators import stream
 from translators.sse import SSEDecoder
 
@@ -38,16 +38,6 @@ def _real_streams_dir() -> Path | None:
 REAL = _real_streams_dir()
 RECORDINGS = sorted((REAL / "anthropic").glob("*.sse")) if REAL is not None else []
 
-# stop_reason → finish_reason, written out independently of translators.providers.anthropic.FINISH_REASONS
-EXPECTED_FINISH = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "pause_turn": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "content_filter",
-}
 CREATED = 1_700_000_000
 
 
@@ -143,7 +133,7 @@ def test_fold_matches_the_anthropic_sdk(path: Path) -> None:
     ]
     assert sent == signatures
 
-    finish = EXPECTED_FINISH.get(theirs.stop_reason, "stop")
+    finish = ANTHROPIC_FINISH.get(theirs.stop_reason, "stop")
     assert choice.finish_reason == finish
 
     tools = [block for block in theirs.content if block.type == "tool_use"]
