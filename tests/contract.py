@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import asyncio
+from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -113,3 +114,14 @@ def fold(chunks: Iterable[dict[str, Any]]) -> Any:
             folded = True
     # get_final_completion() raises on length/content_filter by design; the snapshot is the fold itself
     return state.current_completion_snapshot if folded else None
+
+
+async def aiter_of(items: Iterable[Any]) -> AsyncIterator[Any]:
+    """An async iterator over ``items`` that yields to the event loop between them."""
+    for item in items:
+        await asyncio.sleep(0)
+        yield item
+
+
+async def acollect(iterator: AsyncIterator[Any]) -> list[Any]:
+    return [item async for item in iterator]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 import translators
-from tests.contract import check_contract, parse_sse_output
+from tests.contract import acollect, aiter_of, check_contract, parse_sse_output
 from tests.test_anthropic import CREATED, block, delta, end, start, stop, text_stream
 from translators import PROVIDERS, TranslationError, astream, atranslate, stream, translate
 from translators.sse import encode_event, encode_json
@@ -23,16 +23,6 @@ def wire(events: list[dict[str, Any]]) -> bytes:
     import json
 
     return b"".join(encode_event(json.dumps(e) + "   ", event=e["type"]) for e in events)
-
-
-async def agen(items: list[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        await asyncio.sleep(0)
-        yield item
-
-
-async def collect(iterator: AsyncIterator[Any]) -> list[Any]:
-    return [item async for item in iterator]
 
 
 def test_providers_lists_anthropic() -> None:
@@ -134,10 +124,10 @@ def test_async_twins_equal_the_sync_functions() -> None:
     events = text_stream("x", "y")
     body = wire(events)
     pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
-    assert asyncio.run(collect(atranslate("anthropic", agen(events), created=CREATED))) == list(
+    assert asyncio.run(acollect(atranslate("anthropic", aiter_of(events), created=CREATED))) == list(
         translate("anthropic", events, created=CREATED)
     )
-    assert b"".join(asyncio.run(collect(astream("anthropic", agen(pieces), created=CREATED)))) == b"".join(
+    assert b"".join(asyncio.run(acollect(astream("anthropic", aiter_of(pieces), created=CREATED)))) == b"".join(
         stream("anthropic", pieces, created=CREATED)
     )
 
@@ -153,14 +143,14 @@ def test_astream_closes_the_body_and_reports_errors_as_events() -> None:
         finally:
             closed.append(True)
 
-    payloads, done = parse_sse_output(b"".join(asyncio.run(collect(astream("anthropic", body(), created=CREATED)))))
+    payloads, done = parse_sse_output(b"".join(asyncio.run(acollect(astream("anthropic", body(), created=CREATED)))))
     assert not done and payloads[-1]["error"]["type"] == "translation_error" and closed == [True]
 
 
 def test_atranslate_raises_on_violations_and_reports_truncation() -> None:
     with pytest.raises(TranslationError):
-        asyncio.run(collect(atranslate("anthropic", agen([delta(0, type="text_delta", text="x")]))))
-    chunks = asyncio.run(collect(atranslate("anthropic", agen(text_stream("a")[:3]), created=CREATED)))
+        asyncio.run(acollect(atranslate("anthropic", aiter_of([delta(0, type="text_delta", text="x")]))))
+    chunks = asyncio.run(acollect(atranslate("anthropic", aiter_of(text_stream("a")[:3]), created=CREATED)))
     assert chunks[-1]["error"]["type"] == "upstream_truncated"
 
 
@@ -276,7 +266,7 @@ def test_aclose_before_the_first_item_still_closes_the_body() -> None:
         closed = False
 
         def __aiter__(self) -> AsyncIterator[bytes]:
-            return agen([wire(text_stream("a"))])
+            return aiter_of([wire(text_stream("a"))])
 
         async def aclose(self) -> None:
             self.closed = True

@@ -39,7 +39,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as _hypothesis_engine
 
-from tests.contract import ANTHROPIC_FINISH, check_contract, fold, parse_sse_output
+from tests.contract import ANTHROPIC_FINISH, acollect, aiter_of, check_contract, fold, parse_sse_output
 from tests.strategies import (
     anthropic_streams,
     anthropic_wire,
@@ -198,16 +198,6 @@ class Pulls:
         for item in self.items:
             self.pulled += 1
             yield item
-
-
-async def aiter_of(items: Iterable[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        await asyncio.sleep(0)
-        yield item
-
-
-async def acollect(iterator: AsyncIterator[Any]) -> list[Any]:
-    return [item async for item in iterator]
 
 
 # -- 1. the output contract ---------------------------------------------------------------------------
