@@ -70,7 +70,7 @@ class _Choice:
 class ChunkBuilder:
     """Builds all chunk dicts of one stream and enforces the per-choice contract (module docstring)."""
 
-    __slots__ = ("_choices", "_head", "_templates", "created", "id", "model", "provider", "reasoning_field")
+    __slots__ = ("_choices", "_head", "_steady", "_templates", "created", "id", "model", "provider", "reasoning_field")
 
     def __init__(
         self,
@@ -92,6 +92,8 @@ class ChunkBuilder:
         if extra:
             self._head.update(extra)
         self._choices: dict[int, _Choice] = {}
+        self._steady: set[int] = set()
+        """Choices that have had their first chunk and no finish: their deltas need no role and no check."""
         # Templates mark the value's place with _MARK; a head or field name that holds it cannot use them.
         encodable = encoded and _MARK_JSON not in dumps([self._head, reasoning_field])
         self._templates: dict[tuple[str, int, int], list[bytes]] | None = {} if encodable else None
@@ -130,11 +132,11 @@ class ChunkBuilder:
 
     def delta(self, delta: dict[str, Any], index: int = 0) -> Chunk:
         """A chunk carrying ``delta`` for choice ``index``; the choice's first one also carries the role."""
-        choice = self._choices.get(index)
-        if choice is None or not choice.started or choice.finished:
+        if index not in self._steady:
             choice = self._open(index)
             if not choice.started:
                 choice.started = True
+                self._steady.add(index)
                 delta = {"role": "assistant", **delta}
         chunk = self._head.copy()
         chunk["choices"] = [{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}]
@@ -145,11 +147,6 @@ class ChunkBuilder:
         if self.started(index):
             raise TranslationError(f"choice {index} announced twice", provider=self.provider)
         return self.delta({}, index)
-
-    def _steady(self, index: int) -> bool:
-        """The choice has had its first chunk and no finish: a delta chunk needs no role, no check."""
-        choice = self._choices.get(index)
-        return choice is not None and choice.started and not choice.finished
 
     def _encoded(self, kind: str, index: int, entry: int, value: str) -> bytes:
         """The JSON of a steady-state delta chunk carrying ``value``, from a template cached per stream."""
@@ -171,7 +168,7 @@ class ChunkBuilder:
         return {"tool_calls": [{"index": entry, "function": {"arguments": _MARK}}]}
 
     def content(self, text: str, index: int = 0) -> ChunkOut:
-        if not self._steady(index):
+        if index not in self._steady:
             return self.delta({"content": text}, index)
         if self._templates is not None:
             return self._encoded("content", index, 0, text)
@@ -187,7 +184,7 @@ class ChunkBuilder:
 
     def reasoning_fragment(self, text: str, entry: int, index: int = 0) -> ChunkOut:
         """Reasoning text that continues ``reasoning_details`` entry ``entry`` (a ``reasoning.text`` one)."""
-        if self._templates is not None and self._steady(index):
+        if self._templates is not None and index in self._steady:
             return self._encoded("reasoning", index, entry, text)
         return self.reasoning(text, index, [{"index": entry, "type": "reasoning.text", "text": text}])
 
@@ -205,7 +202,7 @@ class ChunkBuilder:
         return tool_index, self.delta({"tool_calls": [call]}, index)
 
     def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> ChunkOut:
-        if self._templates is not None and self._steady(index):
+        if self._templates is not None and index in self._steady:
             return self._encoded("arguments", index, tool_index, fragment)
         return self.delta({"tool_calls": [{"index": tool_index, "function": {"arguments": fragment}}]}, index)
 
@@ -221,6 +218,7 @@ class ChunkBuilder:
             choice.started = True
             delta["role"] = "assistant"
         choice.finished = True
+        self._steady.discard(index)
         body = {"index": index, "delta": delta, "logprobs": None, "finish_reason": reason}
         body.update(extra)
         return self._choice_chunk(body)
