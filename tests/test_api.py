@@ -297,3 +297,11 @@ def test_a_failing_body_is_closed_and_its_error_propagates() -> None:
     with pytest.raises(ConnectionError):
         next(out)
     assert closed == [True]
+
+
+def test_options_read_the_clock_once_when_created_is_not_given() -> None:
+    from translators._core import Options
+
+    before = int(time.time())
+    assert before <= (Options().created or 0) <= int(time.time())
+    assert Options(created=5).created == 5

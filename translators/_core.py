@@ -43,23 +43,25 @@ class Options:
     model: str | None = None
     id: str | None = None
     created: int | None = None
+    """Unix time for every chunk; None reads the clock once, when the options are made."""
     reasoning_field: str = "reasoning_content"
     strict: bool = False
     """Raise `TranslationError` on event types the translator does not know (default: ignore them)."""
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     """Largest SSE line or event accepted by ``stream()``, in bytes."""
 
+    def __post_init__(self) -> None:
+        if self.created is None:  # the one clock read of a stream: the core never reads one
+            object.__setattr__(self, "created", int(time.time()))
+
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> Options:
-        """Validate keyword options; reads the clock once when ``created`` is not given."""
+        """Validate keyword options (an unknown name is a TypeError, as for a function's keywords)."""
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        opts = cls(**options)
-        if opts.created is None:
-            opts = cls(**{**options, "created": int(time.time())})
-        return opts
+        return cls(**options)
 
 
 class Translator(Protocol):
@@ -128,7 +130,7 @@ def _encode(chunk: ChunkOut) -> bytes:
 
 
 def _framed(parts: list[bytes]) -> bytes:
-    """``data: <json>\n\n`` for each part, framed with one join per read."""
+    r"""``data: <json>\n\n`` for each part, framed with one join per read."""
     return b"data: " + b"\n\ndata: ".join(parts) + b"\n\n" if parts else b""
 
 

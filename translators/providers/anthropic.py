@@ -260,7 +260,7 @@ class AnthropicTranslator:
         self._out = ChunkBuilder(
             provider=PROVIDER,
             id=options.id if options.id is not None else f"chatcmpl-{msg_id}",
-            created=options.created if options.created is not None else 0,
+            created=cast(int, options.created),  # Options fills it in
             model=options.model if options.model is not None else str(message.get("model") or ""),
             reasoning_field=options.reasoning_field,
             encoded=self._encoded,
