@@ -409,13 +409,9 @@ class AnthropicTranslator:
         return _DELTAS[dtype](self, out, block, delta)
 
     def _text_delta(self, out: ChunkBuilder, block: _Block, delta: Mapping[str, Any]) -> list[ChunkOut]:
-        text = delta.get("text")
-        if type(text) is not str:
-            text = self._field(delta, "text", str)
-        if not text:
-            return []
-        self._content_len += len(text)
-        return [out.content(text)]
+        """The checked path's text delta (`_on_block_delta` inlines the same for well-formed ones)."""
+        text = self._field(delta, "text", str)
+        return self._text(out, block, text) if text else []
 
     def _text(self, out: ChunkBuilder, block: _Block, text: str) -> list[ChunkOut]:
         self._content_len += len(text)
