@@ -173,16 +173,13 @@ class EventStreamDecoder(Generic[T]):
 
     def flush(self) -> list[T]:
         """End of body: the last line, and an event that had no closing blank line (see the docstring)."""
-        self._raise_pending()
+        if self._error is not None:
+            raise self._error
         events: list[T] = []
         self._run(self._lines.flush(), events)
         if self._data and self._error is None and not self._lines.overflow:
             self._dispatch(events)
         return self._deliver(events)
-
-    def _raise_pending(self) -> None:
-        if self._error is not None:
-            raise self._error
 
     def _deliver(self, events: list[T]) -> list[T]:
         if self._lines.overflow and self._error is None:
