@@ -147,3 +147,20 @@ def test_fold_matches_the_anthropic_sdk(path: Path) -> None:
     assert ours.usage is not None
     assert (ours.usage.prompt_tokens, ours.usage.completion_tokens) == (prompt, usage.output_tokens)
     assert ours.usage.total_tokens == prompt + usage.output_tokens
+
+
+GEMINI_ARRAYS = sorted((REAL / "gemini").glob("*.json")) if REAL is not None else []
+
+
+@pytest.mark.parametrize("path", GEMINI_ARRAYS, ids=_name)
+def test_gemini_array_body_decodes_element_by_element_at_any_cut(path: Path) -> None:
+    from translators.events import JSONArrayDecoder
+
+    body = path.read_bytes()
+    expected = json.loads(body)
+    rng = random.Random(zlib.crc32(path.name.encode()))
+    for _ in range(5):
+        offsets = sorted(rng.sample(range(1, len(body)), min(len(body) - 1, 60)))
+        pieces = [body[a:b] for a, b in pairwise([0, *offsets, len(body)])]
+        decoder = JSONArrayDecoder()
+        assert [e for piece in pieces for e in decoder.decode(piece)] + decoder.flush() == expected
