@@ -138,9 +138,7 @@ class ChunkBuilder:
                 choice.started = True
                 self._steady.add(index)
                 delta = {"role": "assistant", **delta}
-        chunk = self._head.copy()
-        chunk["choices"] = [{"index": index, "delta": delta, "logprobs": None, "finish_reason": None}]
-        return chunk
+        return self._choice_chunk({"index": index, "delta": delta, "logprobs": None, "finish_reason": None})
 
     def role(self, index: int = 0) -> Chunk:
         """The role-only first chunk of a choice, for providers that announce the message before content."""
@@ -168,13 +166,9 @@ class ChunkBuilder:
         return {"tool_calls": [{"index": entry, "function": {"arguments": _MARK}}]}
 
     def content(self, text: str, index: int = 0) -> ChunkOut:
-        if index not in self._steady:
-            return self.delta({"content": text}, index)
-        if self._templates is not None:
+        if self._templates is not None and index in self._steady:
             return self._encoded("content", index, 0, text)
-        chunk = self._head.copy()  # the most frequent chunk: delta()'s steady state, inlined
-        chunk["choices"] = [{"index": index, "delta": {"content": text}, "logprobs": None, "finish_reason": None}]
-        return chunk
+        return self.delta({"content": text}, index)
 
     def reasoning(self, text: str, index: int = 0, details: list[dict[str, Any]] | None = None) -> Chunk:
         delta: dict[str, Any] = {self.reasoning_field: text}
