@@ -11,6 +11,8 @@ __all__ = ["MODULES", "PROVIDERS", "spec"]
 
 MODULES: Final = {
     "anthropic": "translators.providers.anthropic",
+    "gemini": "translators.providers.gemini",
+    "vertex": "translators.providers.gemini",
 }
 """Each provider (and alias) with the module whose ``SPEC`` implements it."""
 

@@ -43,7 +43,7 @@ _MARK_JSON = dumps(_MARK)
 class ErrorBody(TypedDict):
     message: str
     type: str
-    code: str | None
+    code: str | int | None
     param: str | None
 
 
@@ -51,7 +51,7 @@ class ErrorEvent(TypedDict):
     error: ErrorBody
 
 
-def error_event(message: str, type: str, code: str | None = None) -> dict[str, Any]:
+def error_event(message: str, type: str, code: str | int | None = None) -> dict[str, Any]:
     """The final event of a failed stream: ``{"error": {"message", "type", "code", "param"}}``."""
     body: ErrorBody = {"message": message, "type": type, "code": code if code is not None else type, "param": None}
     return {"error": body}
@@ -130,15 +130,16 @@ class ChunkBuilder:
         chunk["choices"] = [choice]
         return chunk
 
-    def delta(self, delta: dict[str, Any], index: int = 0) -> Chunk:
-        """A chunk carrying ``delta`` for choice ``index``; the choice's first one also carries the role."""
+    def delta(self, delta: dict[str, Any], index: int = 0, logprobs: dict[str, Any] | None = None) -> Chunk:
+        """A chunk carrying ``delta`` (and ``logprobs``) for choice ``index``; the choice's first one also
+        carries the role."""
         if index not in self._steady:
             choice = self._open(index)
             if not choice.started:
                 choice.started = True
                 self._steady.add(index)
                 delta = {"role": "assistant", **delta}
-        return self._choice_chunk({"index": index, "delta": delta, "logprobs": None, "finish_reason": None})
+        return self._choice_chunk({"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": None})
 
     def role(self, index: int = 0) -> Chunk:
         """The role-only first chunk of a choice, for providers that announce the message before content."""
@@ -182,8 +183,20 @@ class ChunkBuilder:
             return self._encoded("reasoning", index, entry, text)
         return self.reasoning(text, index, [{"index": entry, "type": "reasoning.text", "text": text}])
 
-    def tool_call_start(self, call_id: str, name: str, index: int = 0, arguments: str = "") -> tuple[int, Chunk]:
-        """Open the next tool call of a choice; returns its tool index and its first chunk."""
+    def tool_call_start(
+        self,
+        call_id: str,
+        name: str,
+        index: int = 0,
+        arguments: str = "",
+        *,
+        call_extra: dict[str, Any] | None = None,
+        delta_extra: dict[str, Any] | None = None,
+    ) -> tuple[int, Chunk]:
+        """Open the next tool call of a choice; returns its tool index and its first chunk.
+
+        ``call_extra`` adds documented fields to the tool call (``extra_content`` …), ``delta_extra``
+        fields beside ``tool_calls`` in the delta (``reasoning_details`` …)."""
         choice = self._open(index)
         tool_index = choice.tools
         choice.tools += 1
@@ -193,7 +206,12 @@ class ChunkBuilder:
             "type": "function",
             "function": {"name": name, "arguments": arguments},
         }
-        return tool_index, self.delta({"tool_calls": [call]}, index)
+        if call_extra:
+            call.update(call_extra)
+        delta: dict[str, Any] = {"tool_calls": [call]}
+        if delta_extra:
+            delta.update(delta_extra)
+        return tool_index, self.delta(delta, index)
 
     def tool_call_arguments(self, tool_index: int, fragment: str, index: int = 0) -> ChunkOut:
         if self._templates is not None and index in self._steady:
