@@ -79,6 +79,11 @@ def test_contract(case: Case) -> None:
     assert done != errored
 
 
+def _deltas(chunks: list[dict[str, Any]], index: int) -> list[dict[str, Any]]:
+    """The choice bodies (delta, finish_reason, …) of choice ``index``, in order."""
+    return [choice for c in chunks for choice in c.get("choices") or [] if choice["index"] == index]
+
+
 @pytest.mark.parametrize("case", CASES, ids=_id)
 def test_openai_fold(case: Case) -> None:
     chunks, _ = _output(case)
@@ -87,13 +92,24 @@ def test_openai_fold(case: Case) -> None:
         assert snapshot is None
         return
     assert snapshot is not None
-    (choice,) = snapshot.choices
+    indexes = sorted({choice["index"] for c in chunks for choice in c.get("choices") or []})
+    assert [choice.index for choice in snapshot.choices] == indexes == list(range(len(indexes)))
+    for choice in snapshot.choices:
+        _check_folded_choice(choice, _deltas(chunks, choice.index))
+    usage = [c["usage"] for c in chunks if c.get("choices") == [] and "usage" in c]
+    if usage:
+        assert snapshot.usage is not None
+        assert snapshot.usage.prompt_tokens == usage[0]["prompt_tokens"]
+        assert snapshot.usage.completion_tokens == usage[0]["completion_tokens"]
+
+
+def _check_folded_choice(choice: Any, bodies: list[dict[str, Any]]) -> None:
     message = choice.message
-    content = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
+    content = "".join(body["delta"].get("content") or "" for body in bodies)
     assert (message.content or "") == content
     calls: dict[int, dict[str, str]] = {}
-    for c in chunks:
-        for call in (c.get("choices") or [{}])[0].get("delta", {}).get("tool_calls") or []:
+    for body in bodies:
+        for call in body["delta"].get("tool_calls") or []:
             entry = calls.setdefault(call["index"], {"id": "", "name": "", "arguments": ""})
             entry["id"] = call.get("id", entry["id"])
             entry["name"] = call.get("function", {}).get("name", entry["name"])
@@ -102,17 +118,12 @@ def test_openai_fold(case: Case) -> None:
         {"id": t.id, "name": t.function.name, "arguments": t.function.arguments} for t in message.tool_calls or []
     ]
     assert folded == [calls[i] for i in sorted(calls)]
-    finishes = [c["choices"][0]["finish_reason"] for c in chunks if c.get("choices")]
+    finishes = [body["finish_reason"] for body in bodies if body["finish_reason"]]
     if choice.finish_reason is not None:
-        assert [f for f in finishes if f] == [choice.finish_reason]
+        assert finishes == [choice.finish_reason]
     if choice.finish_reason == "tool_calls":
         for call in folded:
             json.loads(call["arguments"])
-    usage = [c["usage"] for c in chunks if c.get("choices") == [] and "usage" in c]
-    if usage:
-        assert snapshot.usage is not None
-        assert snapshot.usage.prompt_tokens == usage[0]["prompt_tokens"]
-        assert snapshot.usage.completion_tokens == usage[0]["completion_tokens"]
 
 
 def test_event_with_empty_data_is_skipped() -> None:

@@ -806,11 +806,7 @@ class GeminiTranslator:
             entries.extend(self._citation_annotations(out, choice, index, citations, offsets))
         if entries:
             delta["annotations"] = entries
-        if not delta:
-            return None
-        if out.finished(index):
-            raise self._error(f"metadata for candidate {index} after its finishReason")
-        return out.delta(delta, index)
+        return out.delta(delta, index) if delta else None
 
     def _grounding_annotations(
         self, out: ChunkBuilder, index: int, grounding: Mapping[str, Any], offsets: _Offsets
