@@ -698,3 +698,72 @@ def test_sse_and_json_array_bodies_give_the_same_output() -> None:
     chunks, done = parse_sse_output(outputs.pop())
     assert done
     assert chunks == run(events)
+
+
+def test_thought_false_is_plain_text() -> None:
+    chunks = run([response({"text": "a", "thought": False}, finishReason="STOP")])
+    assert deltas(chunks)[0] == {"role": "assistant", "content": "a"}
+
+
+@pytest.mark.parametrize(
+    "candidate",
+    [{"groundingMetadata": "web"}, {"citationMetadata": ["x"]}],
+)
+def test_malformed_metadata_raises(candidate: dict[str, Any]) -> None:
+    with pytest.raises(TranslationError, match="is not an object"):
+        run([response({"text": "a"}, **candidate)])
+
+
+def test_metadata_it_cannot_read_is_still_kept_raw() -> None:
+    grounding = {"groundingChunks": "?", "groundingSupports": [], "webSearchQueries": ["q"]}
+    events = [response({"text": "a"}, groundingMetadata=grounding, citationMetadata={"citationSources": "?"})]
+    chunks = run([*events, response(citationMetadata={"citationSources": ["junk"]}, finishReason="STOP")])
+    got = [d for d in deltas(chunks) if "grounding_metadata" in d]
+    assert got == [{"grounding_metadata": [{"index": 0, **grounding}]}]
+    assert not any("annotations" in d for d in deltas(chunks))
+
+
+def test_a_citation_source_too_deep_to_encode_is_a_translation_error() -> None:
+    deep: Any = {}
+    for _ in range(2000):
+        deep = {"a": deep}
+    with pytest.raises(TranslationError, match="citation source"):
+        run([response({"text": "a"}, citationMetadata={"citationSources": [{"uri": "u", "x": deep}]})])
+
+
+def test_finish_after_the_end_of_input_is_not_repeated() -> None:
+    from translators._core import Options
+    from translators.providers.gemini import GeminiTranslator
+
+    translator = GeminiTranslator(Options(created=CREATED))
+    translator.feed(response({"text": "a"}, finishReason="STOP"))
+    assert translator.finish()[0]["usage"]["total_tokens"] == 0
+    assert translator.finish() == []
+    assert (translator.done, translator.failed) == (True, False)
+
+
+def test_writer_ends_an_open_string_on_a_piece_without_a_value() -> None:
+    writer = ArgumentsWriter()
+    text = writer.write([{"jsonPath": "$.a", "stringValue": "x", "willContinue": True}, {"jsonPath": "$.a"}])
+    assert text + writer.close() == '{"a":"x"}'
+
+
+def test_a_repeated_block_reason_finishes_once() -> None:
+    blocked = {"promptFeedback": {"blockReason": "SAFETY"}}
+    chunks = run([blocked, blocked])
+    check_contract(chunks, usage=True)
+
+
+def test_odd_grounding_sources_and_too_deep_args() -> None:
+    grounding = {
+        "groundingChunks": ["junk", {"maps": {"uri": "https://maps.example", "title": "m"}}],
+        "groundingSupports": [{"segment": {"endIndex": 1}, "groundingChunkIndices": [0, 1, "2"]}],
+    }
+    chunks = run([response({"text": "a"}, groundingMetadata=grounding, finishReason="STOP")])
+    (annotated,) = [d["annotations"] for d in deltas(chunks) if "annotations" in d]
+    assert [a["url_citation"]["url"] for a in annotated] == ["https://maps.example"]
+    deep: Any = {}
+    for _ in range(2000):
+        deep = {"a": deep}
+    with pytest.raises(TranslationError, match="functionCall args"):
+        run([response({"functionCall": {"name": "f", "args": deep}})])

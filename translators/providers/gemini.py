@@ -316,9 +316,7 @@ class ArgumentsWriter:
         while len(self._path) > common:  # leave the containers ``path`` is not in
             out.append(self._stack.pop().closer)
             self._path.pop()
-        if not self._stack:  # the root object
-            if self._path or common:
-                raise AssertionError("unreachable: root closed with a path open")
+        if not self._stack:  # the root object (``common`` is 0: nothing was open)
             self._stack.append(_Container("}"))
             out.append("{")
         for depth in range(common, len(parent)):
@@ -473,9 +471,7 @@ class GeminiTranslator:
         return TranslationError(reason, provider=PROVIDER, where=f"response #{self._events}")
 
     def _start(self, event: Mapping[str, Any]) -> ChunkBuilder:
-        """The first object fixes the stream's id and model (or ends the stream, for an error object)."""
-        if not isinstance(event, Mapping):
-            raise self._error("a response is not an object")
+        """The first object fixes the stream's id and model."""
         options = self._options
         created = cast(int, options.created)  # Options fills it in
         response_id = event.get("responseId")
@@ -501,10 +497,7 @@ class GeminiTranslator:
             if key not in _KNOWN_FIELDS and key not in IGNORED_FIELDS:
                 raise self._error(f"unknown field {key!r}")
 
-    def _choice(self, out: ChunkBuilder, index: int, chunks: list[ChunkOut]) -> _Choice:
-        choice = self._choices.get(index)
-        if choice is not None:
-            return choice
+    def _new_choice(self, out: ChunkBuilder, index: int, chunks: list[ChunkOut]) -> _Choice:
         if index >= MAX_CANDIDATES:
             raise self._error(f"candidate index {index} is out of range")
         for lower in range(index):  # the openai SDK's fold needs choices to appear in index order
@@ -520,7 +513,7 @@ class GeminiTranslator:
         index = candidate.get("index", 0)
         if type(index) is not int or index < 0:
             raise self._error("candidate 'index' is not a non-negative integer")
-        choice = self._choices.get(index) or self._choice(out, index, chunks)
+        choice = self._choices.get(index) or self._new_choice(out, index, chunks)
         content = candidate.get("content")
         if content is not None:
             parts = content.get("parts") if isinstance(content, Mapping) else None
@@ -574,9 +567,7 @@ class GeminiTranslator:
         if reason is None or candidates or self._choices:
             return []
         self._blocked = True
-        self._choices.setdefault(0, _Choice())
-        if out.finished(0):
-            return []
+        self._choices[0] = _Choice()
         finish = FINISH_REASONS.get(reason, "content_filter") if isinstance(reason, str) else "content_filter"
         return [out.finish(finish, 0, native_finish_reason=reason, prompt_feedback=feedback)]
 
