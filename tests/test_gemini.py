@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -767,3 +768,25 @@ def test_odd_grounding_sources_and_too_deep_args() -> None:
         deep = {"a": deep}
     with pytest.raises(TranslationError, match="functionCall args"):
         run([response({"functionCall": {"name": "f", "args": deep}})])
+
+
+@pytest.mark.parametrize(
+    ("stamp", "created"),
+    [
+        ("2026-04-02T17:03:50.399550Z", 1775149430),
+        ("2026-04-02T17:03:50Z", 1775149430),
+        ("2026-13-02T17:03:50Z", None),
+        ("2026-04-02 17:03:50Z", None),
+        ("2026-04-02T17:03:50+01:00", None),
+        ("２０26-04-02T17:03:50Z", None),
+        (12, None),
+    ],
+)
+def test_vertex_create_time_gives_created_unless_the_caller_did(stamp: Any, created: int | None) -> None:
+    events = [response({"text": "a"}, finishReason="STOP") | {"createTime": stamp}]
+    chunks = list(translate("gemini", events))
+    if created is None:
+        assert abs(chunks[0]["created"] - time.time()) < 60  # the clock, read once
+    else:
+        assert {c["created"] for c in chunks} == {created}
+    assert {c["created"] for c in run(events)} == {CREATED}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
 from translators._json import dumps, dumps_any
@@ -49,15 +49,18 @@ class Options:
     """Raise `TranslationError` on event types the translator does not know (default: ignore them)."""
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE
     """Largest SSE line or event accepted by ``stream()``, in bytes."""
+    created_from_clock: bool = field(default=False, init=False, compare=False)
+    """``created`` was not given: a provider whose stream carries its own creation time may use that."""
 
     def __post_init__(self) -> None:
         if self.created is None:  # the one clock read of a stream: the core never reads one
             object.__setattr__(self, "created", int(time.time()))
+            object.__setattr__(self, "created_from_clock", True)
 
     @classmethod
     def from_kwargs(cls, options: Mapping[str, Any]) -> Options:
         """Validate keyword options (an unknown name is a TypeError, as for a function's keywords)."""
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls) if f.init}
         unknown = sorted(set(options) - known)
         if unknown:
             raise TypeError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")

@@ -17,7 +17,8 @@ blocked) and the body ends.
 Gemini                                          OpenAI chunk
 ==============================================  ===================================================================
 first object                                    ``id`` = ``"chatcmpl-" + responseId`` (else ``"chatcmpl-gemini-"
-                                                + created``), ``model`` = modelVersion (the options override both)
+                                                + created``), ``model`` = modelVersion, ``created`` = createTime
+                                                (Vertex; else the clock, once); the options override all three
 candidate ``index`` (absent: 0)                 ``choices[].index``; a choice's first chunk carries the role, and
                                                 lower indexes not yet seen are announced first (role chunks)
 text part                                       ``delta.content`` (``""`` skipped)
@@ -87,6 +88,7 @@ that is malformed or goes back to a part of the arguments already closed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timezone
 from typing import Any, Final, TypedDict, cast
 
 from translators._core import Options, ProviderSpec
@@ -474,6 +476,8 @@ class GeminiTranslator:
         """The first object fixes the stream's id and model."""
         options = self._options
         created = cast(int, options.created)  # Options fills it in
+        if options.created_from_clock:
+            created = _unix_time(event.get("createTime"), created)
         response_id = event.get("responseId")
         model = event.get("modelVersion")
         if options.id is not None:
@@ -923,6 +927,22 @@ def _logprob(token: Any) -> dict[str, Any]:
         "logprob": value if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0,
         "bytes": list(text.encode("utf-8", "surrogatepass")),
     }
+
+
+def _unix_time(stamp: Any, default: int) -> int:
+    """Vertex's ``createTime`` (RFC 3339 in UTC, ``2026-04-02T17:03:50.399550Z``) in whole seconds."""
+    if not isinstance(stamp, str) or len(stamp) < 20 or stamp[-1] != "Z":
+        return default
+    if (stamp[4], stamp[7], stamp[10], stamp[13], stamp[16]) != ("-", "-", "T", ":", ":"):
+        return default
+    fields = (stamp[0:4], stamp[5:7], stamp[8:10], stamp[11:13], stamp[14:16], stamp[17:19])
+    if not all(f.isdigit() and f.isascii() for f in fields):
+        return default
+    try:
+        year, month, day, hour, minute, second = map(int, fields)
+        return int(datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc).timestamp())
+    except ValueError:  # a month 13 and the like
+        return default
 
 
 def _entry(index: int, fields: Mapping[str, Any]) -> dict[str, Any]:
