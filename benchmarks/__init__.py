@@ -1,10 +1,13 @@
 """Benchmarks for `translators`: ``python -m benchmarks [--quick] [--json] [--repeat N] [--gc]``.
 
-One run measures, on deterministic Anthropic SSE bodies generated in code (`benchmarks.workloads`):
+One run measures, on deterministic bodies generated in code (`benchmarks.workloads`): Anthropic SSE (a text
+stream; thinking + text + a tool call), and Gemini (a text stream over ``alt=sse`` and the same stream as the
+JSON-array body; Vertex thinking + a function call with streamed ``partialArgs``):
 
 1. throughput of ``stream()`` (bytes→bytes; reads of 1-4 whole events, and fixed 4 KiB reads) and of
    ``translate()`` (decoded dicts→chunk dicts), each as a ratio to a *floor* measured in the same run:
-   split events, ``orjson.loads``, one minimal chunk, ``orjson.dumps``, SSE framing (`benchmarks.measure`);
+   split events (by the workload's framing), ``orjson.loads``, one minimal chunk, ``orjson.dumps``, SSE
+   framing (`benchmarks.measure`);
 2. the tracemalloc peak while consuming ``stream()`` lazily, fed lazily, over 1k/10k/100k-delta streams;
 3. the import time of ``translators`` in fresh interpreters.
 
@@ -32,6 +35,9 @@ class Config:
     thinking_deltas: int = 800
     tool_text_deltas: int = 400
     json_deltas: int = 1000
+    gemini_text_chunks: int = 2000
+    gemini_thoughts: int = 600
+    gemini_partial_args: int = 1400
     memory_sizes: list[int] = field(default_factory=lambda: [1_000, 10_000, 100_000])
     import_runs: int = 15
     gc_enabled: bool = False
@@ -45,11 +51,19 @@ class Config:
 def run(config: Config) -> dict[str, Any]:
     """Run every measurement; returns plain data (JSON-serialisable) for `benchmarks.report`."""
     from benchmarks.measure import import_times, memory_profile, throughput
-    from benchmarks.workloads import text_workload, thinking_tool_workload
+    from benchmarks.workloads import (
+        gemini_function_call_workload,
+        gemini_text_workload,
+        text_workload,
+        thinking_tool_workload,
+    )
 
     workloads = [
         text_workload(config.text_deltas),
         thinking_tool_workload(config.thinking_deltas, config.tool_text_deltas, config.json_deltas),
+        gemini_text_workload(config.gemini_text_chunks, "sse-crlf"),
+        gemini_text_workload(config.gemini_text_chunks, "json-array"),
+        gemini_function_call_workload(config.gemini_thoughts, config.gemini_partial_args),
     ]
     results: dict[str, Any] = {
         "python": sys.version.split()[0],
@@ -61,10 +75,13 @@ def run(config: Config) -> dict[str, Any]:
             "statistic": "min over interleaved rounds (median reported too)",
             "gc": "enabled while timing" if config.gc_enabled else "disabled while timing, collected between",
             "reads": (
-                f"stream: 1-4 whole events per read; stream_fixed: {config.read_size}-byte reads; "
+                f"stream: 1-4 whole events (or array elements) per read; stream_fixed: {config.read_size}-byte reads; "
                 "stream_whole: the body in one read, as the floor reads it"
             ),
-            "floor": "split events, orjson.loads, one minimal chunk dict, orjson.dumps, SSE framing",
+            "floor": (
+                "split events (SSE: on blank lines; JSON array: on the service's element separator), "
+                "orjson.loads, one minimal chunk dict, orjson.dumps, SSE framing"
+            ),
         },
         "workloads": throughput(workloads, config.repeat, gc_enabled=config.gc_enabled, read_size=config.read_size),
         "memory": memory_profile(config.memory_sizes),

@@ -12,8 +12,19 @@ Timing method (`throughput`):
   reference cycles, so everything is still freed by reference counting. ``gc=True`` keeps it on.
 
 The floor (`floor`) is the least any bytes→bytes translator must do: split the body into events, take
-the data line, ``orjson.loads`` it, build one minimal chunk dict, ``orjson.dumps`` it, frame it as
-``data: ...\\n\\n``; and append ``[DONE]``. It reads the whole body at once (no incremental framing).
+each event's JSON text, ``orjson.loads`` it, take its content (`_CONTENT`: one field lookup chain per
+provider), build one minimal chunk dict, ``orjson.dumps`` it, frame it as ``data: ...\\n\\n``; and
+append ``[DONE]``. It reads the whole body at once (no incremental framing) and splits it with
+`benchmarks.workloads.frames`, by the workload's framing:
+
+* ``sse`` / ``sse-crlf``: ``bytes.split`` on the blank line (``\\n\\n`` / ``\\r\\n\\r\\n``), then the
+  bytes after ``data: ``;
+* ``json-array`` (Gemini without ``alt=sse``): ``bytes.split`` of the inside of the array on the
+  separator the service sends between elements (``\\n,\\r\\n``), then one ``orjson.loads`` per element.
+  That is the cheapest way that still yields each element on its own, as a stream must (an element goes
+  out as soon as it is complete); one ``orjson.loads`` of the whole array would be cheaper still but
+  emits nothing before the closing ``]``, so it is no floor for a stream. A general decoder must also
+  find element ends without trusting the whitespace between them; the floor does not pay for that.
 """
 
 from __future__ import annotations
@@ -33,49 +44,71 @@ from typing import Any
 import orjson
 
 import translators
-from benchmarks.workloads import Workload, event_reads, fixed_reads, text_events
+from benchmarks.workloads import Workload, event_reads, fixed_reads, frames, text_events
 
 __all__ = ["floor", "import_times", "memory_profile", "throughput"]
 
 _DONE = b"data: [DONE]\n\n"
+Event = dict[str, Any]
 
 
-def floor(body: bytes, chunk_id: str, model: str) -> bytes:
-    """Parse + serialize only: one minimal chunk per SSE event (see the module docstring)."""
+def _anthropic_content(event: Event) -> Any:
+    delta = event.get("delta")
+    return delta.get("text") or delta.get("thinking") or delta.get("partial_json") if delta else None
+
+
+def _gemini_content(event: Event) -> Any:
+    part = event["candidates"][0]["content"]["parts"][0]
+    call = part.get("functionCall")
+    if call is None:
+        return part.get("text")
+    pieces = call.get("partialArgs")
+    return pieces[0].get("stringValue") if pieces else None
+
+
+_CONTENT: dict[str, Callable[[Event], Any]] = {"anthropic": _anthropic_content, "gemini": _gemini_content}
+"""Per provider: an event's text (text, thinking, or tool-call argument fragment), for the floor's chunk."""
+
+
+def floor(body: bytes, framing: str, provider: str, chunk_id: str, model: str) -> bytes:
+    """Parse + serialize only: one minimal chunk per event (see the module docstring)."""
     loads = orjson.loads
     dumps = orjson.dumps
+    content = _CONTENT[provider]
     out: list[bytes] = []
     append = out.append
-    for block in body.split(b"\n\n"):
-        data = block.partition(b"data: ")[2]
-        if not data:
-            continue
-        event = loads(data)
-        delta = event.get("delta")
-        x = delta.get("text") or delta.get("thinking") or delta.get("partial_json") if delta else None
+    for data in frames(body, framing):
         chunk = {
             "id": chunk_id,
             "object": "chat.completion.chunk",
             "created": 1,
             "model": model,
-            "choices": [{"index": 0, "delta": {"content": x}, "finish_reason": None}],
+            "choices": [{"index": 0, "delta": {"content": content(loads(data))}, "finish_reason": None}],
         }
         append(b"data: " + dumps(chunk) + b"\n\n")
     append(_DONE)
     return b"".join(out)
 
 
+def identity(workload: Workload) -> tuple[str, str]:
+    """The stream's chunk id and model, as the translator takes them from the first event."""
+    first = workload.events[0]
+    if workload.provider == "anthropic":
+        return "chatcmpl-" + first["message"]["id"], first["message"]["model"]
+    return "chatcmpl-" + first["responseId"], first["modelVersion"]
+
+
 def _calls(workload: Workload, read_size: int) -> dict[str, Callable[[], object]]:
-    message = workload.events[0]["message"]
-    chunk_id, model = "chatcmpl-" + message["id"], message["model"]
+    chunk_id, model = identity(workload)
+    provider, framing = workload.provider, workload.framing
     body, pieces, events = workload.body, workload.pieces, workload.events
     fixed = list(fixed_reads([body], read_size))
     return {
-        "floor": lambda: floor(body, chunk_id, model),
-        "stream": lambda: b"".join(translators.stream("anthropic", pieces, created=1)),
-        "stream_fixed": lambda: b"".join(translators.stream("anthropic", fixed, created=1)),
-        "stream_whole": lambda: b"".join(translators.stream("anthropic", [body], created=1)),
-        "translate": lambda: list(translators.translate("anthropic", events, created=1)),
+        "floor": lambda: floor(body, framing, provider, chunk_id, model),
+        "stream": lambda: b"".join(translators.stream(provider, pieces, created=1)),
+        "stream_fixed": lambda: b"".join(translators.stream(provider, fixed, created=1)),
+        "stream_whole": lambda: b"".join(translators.stream(provider, [body], created=1)),
+        "translate": lambda: list(translators.translate(provider, events, created=1)),
     }
 
 
@@ -120,6 +153,8 @@ def throughput(
             {
                 "name": w.name,
                 "description": w.description,
+                "provider": w.provider,
+                "framing": w.framing,
                 "events": len(w.events),
                 "counts": dict(w.counts),
                 "body_bytes": len(w.body),

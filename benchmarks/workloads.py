@@ -1,6 +1,10 @@
-"""Deterministic, realistic Anthropic Messages SSE bodies, generated in code (no files).
+"""Deterministic, realistic provider stream bodies, generated in code (no files).
 
-The wire shape copies the recordings in ``real-streams/anthropic``: every event is
+Each `Workload` names its provider (``anthropic``, ``gemini``) and its framing (`FRAMINGS`: ``sse``,
+``sse-crlf``, ``json-array``); `frames` splits a body of any of them into the JSON text of each event,
+for `decode_events` here and for the floor in `benchmarks.measure`.
+
+Anthropic (``sse``): the wire shape copies the recordings in ``real-streams/anthropic``: every event is
 ``event: <type>\\ndata: <compact JSON>\\n\\n``; the JSON is padded with 0-15 spaces before its final
 ``}`` (``{"type":"message_stop"   }``), pings are ``{"type": "ping"}`` (with a space); text and
 thinking deltas are short fragments of a few tokens (median about 10 characters, raw UTF-8 with the odd
@@ -8,16 +12,27 @@ thinking deltas are short fragments of a few tokens (median about 10 characters,
 document (about 7 characters on average, sometimes mid-escape); a tool_use block starts with ``"input": {}`` and
 an empty first fragment.
 
+Gemini copies ``real-streams/gemini`` and ``fixtures/gemini``: ``alt=sse`` is ``sse-crlf``
+(``data: {...}\\r\\n\\r\\n``, JSON with a space after each colon and none after a comma, raw UTF-8,
+``<``/``>``/``&`` escaped as ``\\u003c``…); without ``alt=sse`` the body is ``json-array``: one array of
+pretty-printed (2-space) objects, ``[{`` … ``}\\n,\\r\\n{`` … ``}\\n]``. AI Studio text chunks carry a few
+sentences (30-220 characters), cumulative ``usageMetadata``, ``modelVersion`` and ``responseId`` on every
+chunk, ``index: 0``, and STOP on the last; the Vertex function-call stream (no ``index``, role before parts,
+``createTime``, ``usageMetadata`` only ``{trafficType}`` until the last chunk) has thought parts, then
+``functionCall {name, willContinue}`` with a signature, one ``partialArgs`` piece per chunk, ``functionCall:
+{}`` to close, and an empty text part with STOP and the full usage.
+
 Reads: `event_reads` groups whole events 1-4 per read (the way an HTTP/1.1 chunked or HTTP/2 response
-from Anthropic arrives: the server flushes per event, the client's read returns what has arrived);
-`fixed_reads` cuts the body every N bytes regardless of event boundaries (a buffered reader), which
-splits lines and UTF-8 sequences. Both are lazy, so a 100k-delta stream is never held whole.
+arrives: the server flushes per event, the client's read returns what has arrived); `fixed_reads` cuts
+the body every N bytes regardless of event boundaries (a buffered reader), which splits lines and UTF-8
+sequences. Both are lazy, so a 100k-delta stream is never held whole.
 """
 
 from __future__ import annotations
 
 import base64
 import itertools
+import json
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,10 +41,17 @@ from typing import Any
 import orjson
 
 __all__ = [
+    "FRAMINGS",
     "Workload",
     "decode_events",
     "event_reads",
     "fixed_reads",
+    "frames",
+    "gemini_function_call_payloads",
+    "gemini_function_call_workload",
+    "gemini_text_payloads",
+    "gemini_text_workload",
+    "gemini_wire",
     "text_events",
     "text_workload",
     "thinking_tool_events",
@@ -74,18 +96,19 @@ _SPECIAL = (
 
 @dataclass
 class Workload:
-    """One generated stream: the body as bytes, its reads, and its decoded events for translate()."""
+    """One generated stream: whose wire it is, the body as bytes, its reads, and its decoded events."""
 
     name: str
     description: str
+    provider: str
+    """The ``translators`` provider name, for ``stream()``/``translate()``."""
+    framing: str
+    """One of `FRAMINGS`: how `frames` (and the floor) split ``body`` into events."""
     body: bytes
     pieces: list[bytes]
+    """The body in reads of 1-4 whole events (`event_reads`)."""
     events: list[dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def reads(self) -> str:
-        return "1-4 whole events per read"
 
 
 def _fragment(rng: random.Random) -> str:
@@ -100,6 +123,20 @@ def _fragment(rng: random.Random) -> str:
         else:
             parts.append(rng.choice(_SPECIAL))
     return "".join(parts)
+
+
+def _prose(rng: random.Random, n_chars: int) -> str:
+    """Fragments of prose up to at least ``n_chars`` characters."""
+    text: list[str] = []
+    size = 0
+    while size < n_chars:
+        piece = _fragment(rng)
+        text.append(piece)
+        size += len(piece)
+    return "".join(text)
+
+
+_PATH = "src/translators/example.py"
 
 
 def _ident(rng: random.Random, prefix: str, n: int = 24) -> str:
@@ -186,15 +223,8 @@ def text_events(n_deltas: int, seed: int = 1) -> Iterator[bytes]:
 
 def _tool_arguments(rng: random.Random, n_fragments: int) -> list[str]:
     """One tool call's JSON input, cut at random places into exactly ``n_fragments`` non-empty pieces."""
-    text: list[str] = []
-    size = 0
-    while size < n_fragments * 7:  # about 7 characters per fragment on average
-        piece = _fragment(rng)
-        text.append(piece)
-        size += len(piece)
-    document = orjson.dumps(
-        {"path": "src/translators/example.py", "content": "".join(text), "overwrite": True, "mode": 420}
-    ).decode()
+    content = _prose(rng, n_fragments * 7)  # about 7 characters per fragment on average
+    document = orjson.dumps({"path": _PATH, "content": content, "overwrite": True, "mode": 420}).decode()
     bounds = [0, *sorted(rng.sample(range(1, len(document)), n_fragments - 1)), len(document)]
     return [document[a:b] for a, b in itertools.pairwise(bounds)]
 
@@ -222,8 +252,122 @@ def thinking_tool_events(n_thinking: int, n_text: int, n_json: int, seed: int = 
     yield from _message_end(rng, "tool_use", n_thinking + n_text + n_json, thinking=n_thinking)
 
 
+# -- Gemini --------------------------------------------------------------------------------------------
+
+GEMINI_MODEL = "gemini-2.5-flash"
+VERTEX_MODEL = "gemini-3.1-pro-preview"
+
+
+def _gemini_usage(prompt: int, candidates: int, thoughts: int) -> dict[str, Any]:
+    """AI Studio's cumulative usageMetadata, in its wire key order."""
+    return {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": candidates,
+        "totalTokenCount": prompt + candidates + thoughts,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}],
+        "thoughtsTokenCount": thoughts,
+        "serviceTier": "standard",
+    }
+
+
+def gemini_text_payloads(n_chunks: int, seed: int = 4) -> Iterator[dict[str, Any]]:
+    """Lazily: an AI Studio text answer in ``n_chunks`` responses (gemini-2.5-flash)."""
+    rng = random.Random(seed)
+    response_id = _ident(rng, "", 23)
+    prompt, thoughts, candidates = 1234, rng.randrange(200, 900), 0
+    for i in range(1, n_chunks + 1):
+        text = _prose(rng, rng.randrange(30, 220))
+        candidates += 1 + len(text) // 4
+        candidate: dict[str, Any] = {"content": {"parts": [{"text": text}], "role": "model"}}
+        if i == n_chunks:
+            candidate["finishReason"] = "STOP"
+        candidate["index"] = 0
+        yield {
+            "candidates": [candidate],
+            "usageMetadata": _gemini_usage(prompt, candidates, thoughts),
+            "modelVersion": GEMINI_MODEL,
+            "responseId": response_id,
+        }
+
+
+def _partial_args(rng: random.Random, n_pieces: int) -> Iterator[dict[str, Any]]:
+    """``n_pieces`` (at least 5) partialArgs pieces of ``{path, content, options: {overwrite, mode}}``:
+    each string streamed with ``willContinue`` and closed by an empty ``stringValue``, as Vertex does."""
+    yield {"jsonPath": "$.path", "stringValue": _PATH, "willContinue": True}
+    yield {"jsonPath": "$.path", "stringValue": ""}
+    for _ in range(n_pieces - 5):
+        yield {"jsonPath": "$.content", "stringValue": _fragment(rng), "willContinue": True}
+    yield {"jsonPath": "$.content", "stringValue": ""}
+    yield {"jsonPath": "$.options.overwrite", "boolValue": True}  # sent together with the next one
+    yield {"jsonPath": "$.options.mode", "numberValue": 420}
+
+
+def gemini_function_call_payloads(n_thoughts: int, n_args: int, seed: int = 5) -> Iterator[dict[str, Any]]:
+    """Lazily: Vertex thought parts, then one function call whose arguments stream as ``n_args``
+    partialArgs chunks (at least 4; the last carries two pieces), closed by ``functionCall: {}``, then
+    an empty text part with STOP."""
+    rng = random.Random(seed)
+    response_id = _ident(rng, "", 23)
+    head = {"modelVersion": VERTEX_MODEL, "createTime": "2026-04-02T17:03:50.399550Z", "responseId": response_id}
+    on_demand = {"trafficType": "ON_DEMAND"}
+
+    def response(part: dict[str, Any], usage: dict[str, Any] = on_demand, **candidate: Any) -> dict[str, Any]:
+        return {
+            "candidates": [{"content": {"role": "model", "parts": [part]}, **candidate}],
+            "usageMetadata": usage,
+            **head,
+        }
+
+    for _ in range(n_thoughts):
+        yield response({"text": _prose(rng, rng.randrange(40, 400)), "thought": True})
+    signature = base64.b64encode(rng.randbytes(rng.randrange(300, 600))).decode()
+    yield response({"functionCall": {"name": "write_file", "willContinue": True}, "thoughtSignature": signature})
+    pieces = list(_partial_args(rng, n_args + 1))  # n_args chunks: the last two pieces share one
+    for piece in pieces[:-2]:
+        yield response({"functionCall": {"partialArgs": [piece], "willContinue": True}})
+    yield response({"functionCall": {"partialArgs": pieces[-2:], "willContinue": True}})
+    yield response({"functionCall": {}})
+    prompt, candidates, thoughts = 412, n_args * 3, n_thoughts * 60
+    usage = {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": candidates,
+        "totalTokenCount": prompt + candidates + thoughts,
+        "trafficType": "ON_DEMAND",
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": prompt}],
+        "candidatesTokensDetails": [{"modality": "TEXT", "tokenCount": candidates}],
+        "thoughtsTokenCount": thoughts,
+    }
+    yield response({"text": ""}, usage, finishReason="STOP")
+
+
+def _gemini_json(payload: dict[str, Any], indent: int | None = None) -> bytes:
+    """The service's JSON: a space after each colon (and none after a comma when not indented), raw
+    UTF-8, and ``<``/``>``/``&`` escaped (they only occur inside strings, so this stays valid JSON)."""
+    text = json.dumps(payload, ensure_ascii=False, indent=indent, separators=(",", ": "))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").encode()
+
+
+_ARRAY_SEPARATOR = b"\n,\r\n"
+
+
+def gemini_wire(payloads: Iterable[dict[str, Any]], framing: str) -> Iterator[bytes]:
+    """Gemini responses as the body's blocks, one per response (the array's closing ``\\n]`` is a block of
+    its own): ``sse-crlf`` for ``alt=sse``, ``json-array`` without it."""
+    if framing == "sse-crlf":
+        for payload in payloads:
+            yield b"data: " + _gemini_json(payload) + b"\r\n\r\n"
+        return
+    if framing != "json-array":
+        raise ValueError(f"Gemini has no {framing!r} framing")
+    separator = b"["
+    for payload in payloads:
+        yield separator + _gemini_json(payload, indent=2)
+        separator = _ARRAY_SEPARATOR
+    yield b"[]" if separator == b"[" else b"\n]"
+
+
 def event_reads(blocks: Iterable[bytes], seed: int = 3) -> Iterator[bytes]:
-    """Whole SSE events grouped 1-4 per read (deterministic)."""
+    """Whole events (SSE events, JSON-array elements) grouped 1-4 per read (deterministic)."""
     rng = random.Random(seed)
     group: list[bytes] = []
     want = rng.randint(1, 4)
@@ -249,30 +393,73 @@ def fixed_reads(blocks: Iterable[bytes], size: int) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-def decode_events(body: bytes) -> list[dict[str, Any]]:
+FRAMINGS = ("sse", "sse-crlf", "json-array")
+_BLANK_LINE = {"sse": b"\n\n", "sse-crlf": b"\r\n\r\n"}
+
+
+def frames(body: bytes, framing: str) -> list[bytes]:
+    """The JSON text of each event of a whole body: for SSE, the ``data: `` of each block between blank
+    lines; for the JSON array, its elements split on the separator the service sends (``\\n,\\r\\n``, which
+    cannot occur inside a pretty-printed element: raw newlines there are between tokens, and a comma
+    ends its own line). Only for the bodies generated here: no general SSE or JSON parser."""
+    if framing == "json-array":
+        inner = body[1:-1]  # between "[" and "]"
+        return inner.split(_ARRAY_SEPARATOR) if inner.strip() else []
+    return [data for block in body.split(_BLANK_LINE[framing]) if (data := block.partition(b"data: ")[2])]
+
+
+def decode_events(body: bytes, framing: str = "sse") -> list[dict[str, Any]]:
     """The body's events as dicts (what the SDK's raw stream, or translate()'s caller, hands over)."""
-    events = []
-    for block in body.split(b"\n\n"):
-        data = block.partition(b"data: ")[2]
-        if data:
-            events.append(orjson.loads(data))
-    return events
+    return [orjson.loads(data) for data in frames(body, framing)]
 
 
-def _workload(name: str, description: str, blocks: list[bytes]) -> Workload:
+def _anthropic_kind(event: dict[str, Any]) -> str:
+    kind: str = event["delta"]["type"] if event["type"] == "content_block_delta" else event["type"]
+    return kind
+
+
+def _gemini_kind(event: dict[str, Any]) -> str:
+    """The kind of a response's first part: text, thought, functionCall (a call's start), partialArgs, or
+    functionCall_end (the closing ``functionCall: {}``)."""
+    part = event["candidates"][0]["content"]["parts"][0]
+    call = part.get("functionCall")
+    if call is not None:
+        return "functionCall" if "name" in call else "partialArgs" if "partialArgs" in call else "functionCall_end"
+    return "thought" if part.get("thought") else "text"
+
+
+_KINDS = {"anthropic": _anthropic_kind, "gemini": _gemini_kind}
+
+
+def _workload(name: str, description: str, provider: str, framing: str, blocks: list[bytes]) -> Workload:
     body = b"".join(blocks)
-    events = decode_events(body)
+    events = decode_events(body, framing)
     counts: dict[str, int] = {"events": len(events)}
+    kind_of = _KINDS[provider]
     for event in events:
-        kind = event.get("delta", {}).get("type") if event["type"] == "content_block_delta" else event["type"]
+        kind = kind_of(event)
         counts[kind] = counts.get(kind, 0) + 1
-    return Workload(name, description, body, list(event_reads(blocks)), events, counts)
+    return Workload(name, description, provider, framing, body, list(event_reads(blocks)), events, counts)
 
 
 def text_workload(n_deltas: int = 2000) -> Workload:
-    return _workload("text", f"text: {n_deltas} text_delta", list(text_events(n_deltas)))
+    return _workload("text", f"text: {n_deltas} text_delta", "anthropic", "sse", list(text_events(n_deltas)))
 
 
 def thinking_tool_workload(n_thinking: int = 800, n_text: int = 400, n_json: int = 1000) -> Workload:
     description = f"thinking+tool: {n_thinking} thinking, {n_text} text, {n_json} input_json"
-    return _workload("thinking_tool", description, list(thinking_tool_events(n_thinking, n_text, n_json)))
+    blocks = list(thinking_tool_events(n_thinking, n_text, n_json))
+    return _workload("thinking_tool", description, "anthropic", "sse", blocks)
+
+
+def gemini_text_workload(n_chunks: int = 2000, framing: str = "sse-crlf") -> Workload:
+    """The Gemini text stream over ``alt=sse`` (``sse-crlf``), or the same responses as the JSON-array body."""
+    name, wire = ("gemini_text", "SSE") if framing == "sse-crlf" else ("gemini_text_array", "JSON array")
+    blocks = list(gemini_wire(gemini_text_payloads(n_chunks), framing))
+    return _workload(name, f"gemini text ({wire}): {n_chunks} chunks", "gemini", framing, blocks)
+
+
+def gemini_function_call_workload(n_thoughts: int = 600, n_args: int = 1400) -> Workload:
+    description = f"gemini thinking+call (SSE): {n_thoughts} thought, {n_args} partialArgs"
+    blocks = list(gemini_wire(gemini_function_call_payloads(n_thoughts, n_args), "sse-crlf"))
+    return _workload("gemini_call", description, "gemini", "sse-crlf", blocks)
