@@ -260,15 +260,17 @@ class ArgumentsWriter:
     raises ValueError.
     """
 
-    __slots__ = ("_path", "_stack", "_string")
+    __slots__ = ("_path", "_paths", "_stack", "_string")
 
-    def __init__(self) -> None:
+    def __init__(self, paths: dict[str, tuple[Segment, ...]] | None = None) -> None:
         self._path: list[Segment] = []  # the path of the innermost open container (root: [])
         self._stack: list[_Container] = []  # open containers, the root object first
         self._string: tuple[Segment, ...] | None = None  # the path of the string value still open
+        self._paths = paths if paths is not None else {}
+        """Parsed jsonPaths by their text (a stream's calls repeat the same few paths); may be shared."""
 
     def write(self, partial_args: Iterable[Mapping[str, Any]]) -> str:
-        return "".join(self._piece(arg) for arg in partial_args)
+        return "".join([self._piece(arg) for arg in partial_args])
 
     def close(self) -> str:
         if not self._stack:
@@ -279,12 +281,16 @@ class ArgumentsWriter:
         return text
 
     def _piece(self, arg: Mapping[str, Any]) -> str:
-        if not isinstance(arg, Mapping):
+        if type(arg) is not dict and not isinstance(arg, Mapping):
             raise ValueError("a partialArgs entry is not an object")
         path_text = arg.get("jsonPath")
-        if not isinstance(path_text, str):
+        if type(path_text) is not str:
             raise ValueError("a partialArgs entry has no jsonPath")
-        path = parse_json_path(path_text)
+        path = self._paths.get(path_text)
+        if path is None:
+            path = parse_json_path(path_text)
+            if len(self._paths) < _PATH_CACHE_SIZE:
+                self._paths[path_text] = path
         more = arg.get("willContinue") is True
         if "stringValue" in arg or (self._string == path and not _has_value(arg)):
             return self._string_piece(path, arg.get("stringValue", ""), more)
@@ -351,6 +357,9 @@ class ArgumentsWriter:
         return "" if first else ","
 
 
+_PATH_CACHE_SIZE: Final = 256
+
+
 def _has_value(arg: Mapping[str, Any]) -> bool:
     return any(key in arg for key in ("stringValue", "numberValue", "boolValue", "nullValue"))
 
@@ -378,10 +387,10 @@ def _show(path: tuple[Segment, ...]) -> str:
 class _Call:
     __slots__ = ("id", "tool_index", "writer")
 
-    def __init__(self, call_id: str, tool_index: int) -> None:
+    def __init__(self, call_id: str, tool_index: int, paths: dict[str, tuple[Segment, ...]]) -> None:
         self.id = call_id
         self.tool_index = tool_index
-        self.writer = ArgumentsWriter()
+        self.writer = ArgumentsWriter(paths)
 
 
 class _Choice:
@@ -410,6 +419,8 @@ class GeminiTranslator:
         self._prompt_feedback: Any = None
         self._blocked = False
         self._calls = 0
+        self._paths: dict[str, tuple[Segment, ...]] = {}
+        self._strict = options.strict
         self._events = 0
         self.done = False
         self.failed = False
@@ -427,18 +438,17 @@ class GeminiTranslator:
             if type(candidates) is not list:
                 raise self._error("'candidates' is not a list")
             for candidate in candidates:
-                if not isinstance(candidate, Mapping):
+                if type(candidate) is not dict and not isinstance(candidate, Mapping):
                     raise self._error("a candidate is not an object")
                 self._candidate(out, candidate, chunks)
         usage = event.get("usageMetadata")
         if usage is not None:
-            if not isinstance(usage, Mapping):
+            if type(usage) is not dict and not isinstance(usage, Mapping):
                 raise self._error("'usageMetadata' is not an object")
             self._usage.update(usage)
-        feedback = event.get("promptFeedback")
-        if feedback is not None:
-            chunks.extend(self._on_prompt_feedback(out, feedback, candidates))
-        if self._options.strict:
+        if "promptFeedback" in event:
+            chunks.extend(self._on_prompt_feedback(out, event["promptFeedback"], candidates))
+        if self._strict:
             self._check_fields(event)
         return chunks
 
@@ -520,13 +530,27 @@ class GeminiTranslator:
         choice = self._choices.get(index) or self._new_choice(out, index, chunks)
         content = candidate.get("content")
         if content is not None:
-            parts = content.get("parts") if isinstance(content, Mapping) else None
+            parts = content.get("parts") if type(content) is dict or isinstance(content, Mapping) else None
             if type(parts) is list:
                 for part in parts:
-                    if type(part) is dict and type(part.get("text")) is str and len(part) == 1:
-                        self._text(out, choice, index, part["text"], chunks)  # the hot path
-                    else:
-                        chunks.extend(self._part(out, choice, index, part))
+                    if type(part) is dict:  # the hot paths: plain text, a thought, a streamed call's piece
+                        text = part.get("text")
+                        if type(text) is str and len(part) == 1:
+                            self._text(out, choice, index, text, chunks)
+                            continue
+                        if (
+                            type(text) is str
+                            and len(part) == 2
+                            and part.get("thought") is True
+                            and choice.thinking >= 0
+                        ):
+                            if text:
+                                chunks.append(out.reasoning_fragment(text, choice.thinking, index))
+                            continue
+                        if len(part) == 1 and "functionCall" in part:
+                            chunks.extend(self._function_call(out, choice, index, part))
+                            continue
+                    chunks.extend(self._part(out, choice, index, part))
             elif parts is not None or not isinstance(content, Mapping):
                 raise self._error("candidate content has no valid 'parts'")
         if len(candidate) > ("content" in candidate) + ("index" in candidate):
@@ -673,8 +697,9 @@ class GeminiTranslator:
         return [out.delta(delta, index)]
 
     def _function_call(self, out: ChunkBuilder, choice: _Choice, index: int, part: Mapping[str, Any]) -> list[ChunkOut]:
+        choice.thinking = -1
         call = part["functionCall"]
-        if not isinstance(call, Mapping):
+        if type(call) is not dict and not isinstance(call, Mapping):
             raise self._error("'functionCall' is not an object")
         name = call.get("name")
         if name is None:
@@ -688,7 +713,7 @@ class GeminiTranslator:
         self._calls += 1
         partial = call.get("partialArgs")
         more = call.get("willContinue") is True
-        state = _Call(call_id, out.tool_calls_started(index))
+        state = _Call(call_id, out.tool_calls_started(index), self._paths)
         if partial is not None or more:
             arguments = self._write(state, partial, more)
             if more:
