@@ -214,7 +214,7 @@ def test_in_stream_error_object() -> None:
         "error": {
             "message": "Resource exhausted",
             "type": "RESOURCE_EXHAUSTED",
-            "code": "RESOURCE_EXHAUSTED",
+            "code": "429",
             "param": None,
             "native_error": error,
         }
@@ -500,9 +500,9 @@ def test_signature_on_a_continuation_part_is_kept() -> None:
         ([[{"jsonPath": "$.a"}]], "no valid value"),
         ([[{"stringValue": "x"}]], "no jsonPath"),
         ([["x"]], "not an object"),
-        ([[{"jsonPath": "$.a[x]", "numberValue": 1}]], "invalid subscript"),
+        ([[{"jsonPath": "$.a[x]", "numberValue": 1}]], "invalid selector"),
         ([[{"jsonPath": "$.a[0", "numberValue": 1}]], "unclosed"),
-        ([[{"jsonPath": "$..a", "numberValue": 1}]], "empty key"),
+        ([[{"jsonPath": "$..a", "numberValue": 1}]], "no member name"),
         ([[{"jsonPath": "$a", "numberValue": 1}]], "has 'a'"),
     ],
 )
@@ -547,7 +547,8 @@ def test_writer_closes_what_it_opened_and_writes_nothing_twice() -> None:
 def test_writer_escapes_keys_and_values() -> None:
     writer = ArgumentsWriter()
     odd = 'quote " backslash \\ newline \n control \x01 emoji 😀'
-    text = writer.write([{"jsonPath": f"$['{odd}']", "stringValue": odd}]) + writer.close()
+    path = "$['" + odd.replace("\\", "\\\\").replace("'", "\\'") + "']"  # RFC 9535 escapes
+    text = writer.write([{"jsonPath": path, "stringValue": odd}]) + writer.close()
     assert json.loads(text) == {odd: odd}
 
 

@@ -59,8 +59,8 @@ citations)                                      ``uri``, else ``{"type": "citati
 ``promptFeedback.blockReason``, no candidates   choice 0 finishes ``content_filter``, ``native_finish_reason`` =
                                                 blockReason, ``prompt_feedback`` = the object
 ``usageMetadata`` (cumulative)                  merged; the usage chunk at the end (see below)
-``{"error": {code, message, status}}``          ``{"error": {"message", "type": status, "code": code, …}}``;
-                                                no ``[DONE]``
+``{"error": {code, message, status}}``          ``{"error": {"message", "type": status, "code": str(code), "param",
+                                                "native_error": <the object>}}``; no ``[DONE]``
 end of body, every choice finished (or          the usage chunk (``include_usage``), then ``[DONE]``
 the prompt blocked)
 end of body otherwise                           ``{"error": {"type": "upstream_truncated", …}}``
@@ -91,7 +91,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, Final, TypedDict, cast
 
-from translators._core import Options, ProviderSpec
+from translators._core import Options, ProviderSpec, as_event_dict
 from translators._json import dumps_any
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event
 from translators.errors import TranslationError
@@ -200,40 +200,90 @@ Segment = str | int
 
 
 def parse_json_path(path: str) -> tuple[Segment, ...]:
-    """``$.a.b[0]['c d']`` → ``("a", "b", 0, "c d")``; raises ValueError when malformed."""
+    """An RFC 9535 singular query (``$.a.b[0]['c d']["e\\"f"]``) → ``("a", "b", 0, "c d", 'e"f')``.
+
+    Member names: ``.name`` (letters, digits, ``_``, non-ASCII), or quoted in brackets with the RFC's
+    escapes; indexes: ``[n]``. Raises ValueError when malformed.
+    """
     if not path.startswith("$"):
         raise ValueError(f"jsonPath {path!r} does not start at $")
     segments: list[Segment] = []
     i, n = 1, len(path)
     while i < n:
-        char = path[i]
-        if char == ".":
+        if path[i] == ".":
             end = i + 1
-            while end < n and path[end] not in ".[":
+            while end < n and (path[end].isalnum() or path[end] == "_" or not path[end].isascii()):
                 end += 1
-            if end == i + 1:
-                raise ValueError(f"jsonPath {path!r} has an empty key")
+            if end == i + 1 or path[i + 1].isdigit():
+                raise ValueError(f"jsonPath {path!r} has no member name at {i + 1}")
             segments.append(path[i + 1 : end])
             i = end
-        elif char == "[":
-            end = path.find("]", i)
-            if end < 0:
-                raise ValueError(f"jsonPath {path!r} has an unclosed [")
-            segments.append(_bracket(path, path[i + 1 : end]))
-            i = end + 1
+        elif path[i] == "[":
+            segment, i = _bracketed(path, i + 1)
+            segments.append(segment)
         else:
-            raise ValueError(f"jsonPath {path!r} has {char!r} at {i}")
+            raise ValueError(f"jsonPath {path!r} has {path[i]!r} at {i}")
     if not segments:
         raise ValueError(f"jsonPath {path!r} names no field")
     return tuple(segments)
 
 
-def _bracket(path: str, inner: str) -> Segment:
-    if len(inner) >= 2 and inner[0] == inner[-1] and inner[0] in "'\"":
-        return inner[1:-1]
-    if inner.isdigit() and inner.isascii():
-        return int(inner)
-    raise ValueError(f"jsonPath {path!r} has an invalid subscript [{inner}]")
+def _bracketed(path: str, i: int) -> tuple[Segment, int]:
+    """The selector after a ``[`` at ``i - 1``, and the offset after its ``]``."""
+    i = _skip_blank(path, i)
+    if i < len(path) and path[i] in "'\"":
+        segment: Segment
+        segment, i = _quoted(path, i)
+    else:
+        end = i
+        while end < len(path) and path[end].isascii() and path[end].isdigit():
+            end += 1
+        if end == i or (path[i] == "0" and end > i + 1):
+            raise ValueError(f"jsonPath {path!r} has an invalid selector at {i}")
+        segment, i = int(path[i:end]), end
+    i = _skip_blank(path, i)
+    if i >= len(path) or path[i] != "]":
+        raise ValueError(f"jsonPath {path!r} has an unclosed [")
+    return segment, i + 1
+
+
+def _skip_blank(path: str, i: int) -> int:
+    while i < len(path) and path[i] in " \t\n\r":
+        i += 1
+    return i
+
+
+_ESCAPES: Final = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "/": "/", "\\": "\\", "'": "'", '"': '"'}
+
+
+def _quoted(path: str, i: int) -> tuple[str, int]:
+    """A quoted member name starting at ``path[i]`` (its quote), unescaped; and the offset after it."""
+    quote, out, i = path[i], [], i + 1
+    while i < len(path) and path[i] != quote:
+        char = path[i]
+        if char != "\\":
+            out.append(char)
+            i += 1
+            continue
+        escaped = path[i + 1 : i + 2]
+        if escaped == "u" and _is_hex(path[i + 2 : i + 6]):
+            out.append(chr(int(path[i + 2 : i + 6], 16)))
+            i += 6
+        elif escaped in _ESCAPES and (escaped not in "'\"" or escaped == quote):
+            out.append(_ESCAPES[escaped])
+            i += 2
+        else:
+            raise ValueError(f"jsonPath {path!r} has an invalid escape at {i}")
+    if i >= len(path):
+        raise ValueError(f"jsonPath {path!r} has an unterminated name")
+    name = "".join(out)
+    if any("\ud800" <= c <= "\udfff" for c in name):  # a \u surrogate pair names one code point
+        name = name.encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
+    return name, i + 1
+
+
+def _is_hex(text: str) -> bool:
+    return len(text) == 4 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
 def _json_text(value: Any) -> str:
@@ -433,6 +483,8 @@ class GeminiTranslator:
             return self._on_error(event["error"])
         out = self._out if self._out is not None else self._start(event)
         chunks: list[ChunkOut] = []
+        if "promptFeedback" in event:  # before the candidates: a finish in this response carries it
+            self._prompt_feedback = event["promptFeedback"]
         candidates = event.get("candidates")
         if candidates is not None:
             if type(candidates) is not list:
@@ -447,7 +499,7 @@ class GeminiTranslator:
                 raise self._error("'usageMetadata' is not an object")
             self._usage.update(usage)
         if "promptFeedback" in event:
-            chunks.extend(self._on_prompt_feedback(out, event["promptFeedback"], candidates))
+            chunks.extend(self._on_prompt_feedback(out, candidates))
         if self._strict:
             self._check_fields(event)
         return chunks
@@ -473,7 +525,9 @@ class GeminiTranslator:
         message, status = error.get("message"), error.get("status")
         self.done = self.failed = True
         kind = status if isinstance(status, str) and status else "api_error"
-        event = error_event(message if isinstance(message, str) else "Gemini stream error", kind)
+        code = error.get("code")
+        code = str(code) if type(code) is int else kind  # the HTTP status, as OpenAI's string codes
+        event = error_event(message if isinstance(message, str) else "Gemini stream error", kind, code)
         event["error"]["native_error"] = dict(error)
         return [event]
 
@@ -515,8 +569,8 @@ class GeminiTranslator:
         if index >= MAX_CANDIDATES:
             raise self._error(f"candidate index {index} is out of range")
         for lower in range(index):  # the openai SDK's fold needs choices to appear in index order
-            if lower not in self._choices:
-                self._choices[lower] = _Choice()
+            self._choices.setdefault(lower, _Choice())
+            if not out.started(lower):
                 chunks.append(out.role(lower))
         choice = self._choices[index] = _Choice()
         return choice
@@ -587,10 +641,10 @@ class GeminiTranslator:
         chunks.append(out.finish(finish, index, **extra))
         return chunks
 
-    def _on_prompt_feedback(self, out: ChunkBuilder, feedback: Any, candidates: Any) -> list[ChunkOut]:
+    def _on_prompt_feedback(self, out: ChunkBuilder, candidates: Any) -> list[ChunkOut]:
+        feedback = self._prompt_feedback
         if not isinstance(feedback, Mapping):
             raise self._error("'promptFeedback' is not an object")
-        self._prompt_feedback = feedback
         reason = feedback.get("blockReason")
         if reason is None or candidates or self._choices:
             return []
@@ -672,8 +726,9 @@ class GeminiTranslator:
             entry = {"index": choice.thinking, "type": "reasoning.text", "format": REASONING_FORMAT, "text": text}
         else:
             entry = {"index": choice.thinking, "type": "reasoning.text", "text": text}
-        if signature:
+        if signature:  # a signature closes its reasoning block: a later thought starts a new entry
             entry["signature"] = signature
+            choice.thinking = -1
         return [out.reasoning(text, index, [entry])]
 
     def _signed_text(
@@ -995,6 +1050,36 @@ _PART_KINDS: Final[Mapping[str, PartHandler]] = {
 """Part kinds with their own mapping; every other kind (executableCode, …) is a `server_blocks` entry."""
 
 
+_URLSAFE_TO_STANDARD: Final = str.maketrans("-_", "+/")
+
+
+def event_dict(event: Any) -> Mapping[str, Any]:
+    """A response dict as is; a google-genai ``GenerateContentResponse`` as its wire dict.
+
+    google-genai serialises bytes (``thoughtSignature``, ``inlineData.data``) as URL-safe base64; the wire
+    (and a ``data:`` URL) uses the standard alphabet, so those values are translated back.
+    """
+    if type(event) is dict or isinstance(event, Mapping):
+        return event
+    dump: Mapping[str, Any] = _standard_base64(as_event_dict(event))
+    return dump
+
+
+def _standard_base64(value: Any) -> Any:
+    if type(value) is dict:
+        for key, item in value.items():
+            if key == "thoughtSignature" and type(item) is str:
+                value[key] = item.translate(_URLSAFE_TO_STANDARD)
+            elif key == "inlineData" and type(item) is dict and type(item.get("data")) is str:
+                item["data"] = item["data"].translate(_URLSAFE_TO_STANDARD)
+            else:
+                _standard_base64(item)
+    elif type(value) is list:
+        for item in value:
+            _standard_base64(item)
+    return value
+
+
 def _decoder(max_event_size: int) -> SniffingDecoder:
     """SSE (``alt=sse``) or the JSON array, told apart by the body's first non-whitespace byte."""
 
@@ -1004,4 +1089,4 @@ def _decoder(max_event_size: int) -> SniffingDecoder:
     return SniffingDecoder(choose, max_event_size)
 
 
-SPEC: Final = ProviderSpec(name=PROVIDER, translator=GeminiTranslator, decoder=_decoder)
+SPEC: Final = ProviderSpec(name=PROVIDER, translator=GeminiTranslator, decoder=_decoder, to_dict=event_dict)
