@@ -125,3 +125,14 @@ async def aiter_of(items: Iterable[Any]) -> AsyncIterator[Any]:
 
 async def acollect(iterator: AsyncIterator[Any]) -> list[Any]:
     return [item async for item in iterator]
+
+
+def check_async_equals_sync(provider: str, events: list[Any], pieces: list[bytes], **options: Any) -> None:
+    """atranslate/astream give exactly what translate/stream give, for the same events and byte pieces."""
+    from translators import astream, atranslate, stream, translate
+
+    assert asyncio.run(acollect(atranslate(provider, aiter_of(events), **options))) == list(
+        translate(provider, iter(events), **options)
+    )
+    async_out = b"".join(asyncio.run(acollect(astream(provider, aiter_of(pieces), **options))))
+    assert async_out == b"".join(stream(provider, iter(pieces), **options))

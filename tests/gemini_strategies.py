@@ -466,13 +466,10 @@ def _grounding(draw: st.DrawFn, text: str) -> dict[str, Any]:
         chunks.append({kind: chunk})
     supports = []
     for _ in range(draw(st.integers(0, 3))):
-        a = draw(st.integers(0, len(text)))
-        b = draw(st.integers(a, len(text)))
-        segment: dict[str, Any] = {}
-        if a:
-            segment["startIndex"] = _byte_offset(text, a)
-        segment["endIndex"] = _byte_offset(text, b)
-        segment["text"] = text[a:b]
+        segment: dict[str, Any] = draw(_span(text))
+        encoded = text.encode("utf-8", "surrogatepass")
+        start, end = segment.get("startIndex", 0), segment["endIndex"]
+        segment["text"] = encoded[start:end].decode("utf-8", "surrogatepass")
         indices = draw(st.lists(st.integers(0, len(chunks) - 1), min_size=1, max_size=3, unique=True))
         support: dict[str, Any] = {"segment": segment, "groundingChunkIndices": indices}
         if draw(st.booleans()):

@@ -45,7 +45,7 @@ from google.genai import types
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.contract import acollect, aiter_of, check_contract, fold
+from tests.contract import acollect, aiter_of, check_async_equals_sync, check_contract, fold
 from tests.gemini_strategies import (
     HUGE_INDEXES,
     MALFORMED_JSON_PATHS,
@@ -66,7 +66,7 @@ from tests.gemini_strategies import (
 from tests.strategies import mutated, splits, texts
 from tests.test_gemini_fixtures import _problems
 from tests.test_properties import Pulls, check_stream_output, encode_chunks, time_limit, without_error_messages
-from translators import TranslationError, astream, atranslate, stream, translate
+from translators import TranslationError, astream, stream, translate
 from translators.providers.gemini import FINISH_REASONS
 
 PROVIDER = "gemini"
@@ -319,7 +319,9 @@ def test_contract(data: st.DataObject) -> None:
     higher=st.integers(1, 3),
     text=texts,
 )
-def test_a_choice_seen_before_it_said_anything_is_announced_in_order(quiet: dict[str, Any], higher: int, text: str) -> None:
+def test_a_choice_seen_before_it_said_anything_is_announced_in_order(
+    quiet: dict[str, Any], higher: int, text: str
+) -> None:
     """Found: lower indexes must be announced first (role chunks) so that the openai fold sees the choices
     in index order. A candidate whose first object brings nothing to send (an empty text part, an empty
     thought, ``groundingMetadata: {}``) counted as seen without any chunk, so a higher candidate that spoke
@@ -924,9 +926,4 @@ def test_async_equals_sync(data: st.DataObject) -> None:
     _, pieces = data.draw(gemini_wire(events), label="wire")
     cut = data.draw(splits(b"".join(pieces)), label="pieces")
     with time_limit():
-        sync_chunks = run_translate(events)
-        async_chunks = asyncio.run(acollect(atranslate(PROVIDER, aiter_of(events), created=CREATED)))
-        sync_out = run_stream(cut)
-        async_out = b"".join(asyncio.run(acollect(astream(PROVIDER, aiter_of(cut), created=CREATED))))
-    assert async_chunks == sync_chunks
-    assert async_out == sync_out
+        check_async_equals_sync(PROVIDER, events, cut, created=CREATED)

@@ -39,7 +39,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine as _hypothesis_engine
 
-from tests.contract import ANTHROPIC_FINISH, acollect, aiter_of, check_contract, fold, parse_sse_output
+from tests.contract import (
+    ANTHROPIC_FINISH,
+    acollect,
+    aiter_of,
+    check_async_equals_sync,
+    check_contract,
+    fold,
+    parse_sse_output,
+)
 from tests.strategies import (
     anthropic_streams,
     anthropic_wire,
@@ -49,7 +57,7 @@ from tests.strategies import (
     texts,
     tricky_strings,
 )
-from translators import TranslationError, astream, atranslate, stream, translate
+from translators import TranslationError, astream, stream, translate
 from translators._core import Options
 from translators.providers.anthropic import FINISH_REASONS, AnthropicTranslator
 from translators.sse import DONE, encode_json
@@ -813,9 +821,4 @@ def test_async_equals_sync(data: st.DataObject) -> None:
     events, pieces = data.draw(anthropic_wire(ended=True), label="wire")
     cut = data.draw(splits(b"".join(pieces)), label="pieces")
     with time_limit():
-        sync_chunks = run_translate(events)
-        async_chunks = asyncio.run(acollect(atranslate(PROVIDER, aiter_of(events), created=CREATED)))
-        sync_out = run_stream(cut)
-        async_out = b"".join(asyncio.run(acollect(astream(PROVIDER, aiter_of(cut), created=CREATED))))
-    assert async_chunks == sync_chunks
-    assert async_out == sync_out
+        check_async_equals_sync(PROVIDER, events, cut, created=CREATED)
