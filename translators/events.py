@@ -118,93 +118,306 @@ _STRUCTURE = re.compile(rb'[{}\[\]"]')
 class JSONArrayDecoder:
     """Bytes in arbitrary pieces → each object of a JSON array, as soon as its closing brace arrives.
 
-    A linear scan with its state kept between reads (depth, inside a string or not), which jumps
-    between structural bytes with one regular expression and across strings with ``find``: no byte is
-    looked at twice, however the body is cut. Each complete element is then parsed by the JSON parser,
-    which also validates it. An element larger than ``max_event_size`` raises `TranslationError`, as
+    The end of an element is proven by the JSON parser itself: the bytes from its ``{`` to a candidate
+    ``}`` parse only if that ``}`` is the element's own (no proper prefix of a JSON object is one, and
+    nothing can go on after an object's closing brace). The candidates are found in C (``find`` and
+    regular expressions), never byte by byte in Python, and each ``}`` is looked at once:
+
+    * Gemini's separator ``}\\n,\\r\\n{``: a ``\\r`` never occurs inside a pretty-printed element, so
+      the first one after an element's ``{`` comes right after its end (checked, then proven by the
+      parse; a body where this does not hold turns this off for good);
+    * otherwise, and for what a read leaves of an element: any ``}`` followed by what may follow an
+      element (``,`` then the next element's ``{"`` or anything but a key, ``]`` then anything but what
+      follows an inner array, a ``{"``, or the end of the data so far, which is tried at once), and the
+      last ``}`` of a read when it is followed by what follows no inner ``}`` (garbage after an element).
+
+    A failed parse that stopped at the end of its bytes (a prefix of JSON: the ``}`` was an inner one)
+    settles nothing more. The fallback is a linear scan with its state kept between reads (depth,
+    inside a string or not), which jumps between structural bytes with one regular expression and
+    across strings with ``find``, then lets the parser validate the element. It takes over, from where
+    it last stopped: after any other failed parse (a broken element, whose error comes out on this
+    read), when the failed attempts on one element would outgrow its length (so that a large element
+    arriving in small reads stays linear), at the end of the body, and past ``max_event_size``.
+
+    A valid body's elements come out exactly as they would from the scan alone. A body broken right
+    after an element's brace, with garbage that could be the rest of an element (``{…}]]``, ``{…}"x"``),
+    gets the same error, found later (at the latest at the end of the body, which then raises at once,
+    without that last element).
+
+    An element larger than ``max_event_size`` raises `TranslationError` however the reads cut it, as
     does anything that is not ``[`` object ``,`` object … ``]``.
     """
 
-    __slots__ = ("_buf", "_depth", "_failure", "_max", "_offset", "_pos", "_state", "events")
+    __slots__ = (
+        "_buf",
+        "_depth",
+        "_failed",
+        "_failure",
+        "_max",
+        "_offset",
+        "_pos",
+        "_seen",
+        "_start",
+        "_state",
+        "_strong",
+        "events",
+    )
+
+    _TOKEN = re.compile(rb"[^ \t\r\n]")  # between elements: the next byte that is not whitespace
+    _NEXT = re.compile(rb"[ \t\r\n]*,[ \t\r\n]*\{")  # after an element: the separator up to the next "{"
+    # A "}" and what may follow an element's own (see the docstring). Each (?=(W))\N takes a whole run
+    # of whitespace and never gives any back (an atomic group, before Python 3.11), or every "}" of a
+    # pretty-printed body would cost a backtracking step per byte of indentation.
+    _CANDIDATE = re.compile(
+        rb'\}(?=([ \t\r\n]*))\1(?:,(?=([ \t\r\n]*))\2(?:\{(?=([ \t\r\n]*))\3(?:["}]|\Z)|[^"{]|\Z)'
+        rb'|\{(?=([ \t\r\n]*))\4(?:["}]|\Z)|\](?=([ \t\r\n]*))\5(?:[^,\]}]|\Z)|\Z)'
+    )
+    # A "}" followed by what follows no inner one, nor often one in a string: garbage after an element?
+    _GARBAGE = re.compile(rb'\}[ \t\r\n]*[^,\]}"\\ \t\r\n]')
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         self._max = max_event_size
-        self._buf = bytearray()  # the body from the current element's first byte (or unread separators)
-        self._pos = 0  # how far into _buf the scan has got
+        self._buf = bytearray()  # the body from the current element's "{" (or from the next unread byte)
+        self._pos = 0  # between elements: the next byte to read; in one: how far the fallback scan has got
         self._depth = 0
         self._state = "open"  # open: before "["; next: before an element or "]"; in / string: inside one;
-        #                       after: after an element; closed: after "]"
+        #                       after: after an element; expect: after its ","; closed: after "]"
+        self._start = 0  # in an element: where its "{" is in _buf
+        self._seen = 0  # in an element: each "}" before this index has been tried or ruled out
+        self._failed = 0  # in an element: bytes given to parse attempts that failed
+        self._strong = 0  # where to look for Gemini's next "\r" separator; -1: not that kind of body
         self._offset = 0  # bytes of the body dropped from _buf so far
         self._failure: TranslationError | None = None
         self.events = 0
 
     def decode(self, chunk: bytes) -> list[Event]:
-        if self._failure is not None:
-            raise self._failure
-        self._buf += chunk
-        events: list[Event] = []
-        try:
-            self._scan(events)
-            if self._state in ("in", "string") and len(self._buf) > self._max:
-                raise self._error("a JSON array element larger than max_event_size")
-        except TranslationError as exc:
-            self._failure = exc
-            if events:  # the elements before the fault come out first; the fault is raised next time
+        if (self._state == "in" or self._state == "string") and self._failure is None:
+            buf = self._buf
+            if (
+                0x7D not in chunk  # no "}" (nor Gemini's "\r"): no candidate, nothing to do yet
+                and (self._strong < 0 or 0x0D not in chunk)
+                and len(buf) + len(chunk) - self._start <= self._max
+            ):
+                buf += chunk
+                return []
+            if self._strong >= 0 and self._pos == self._start:  # Gemini's body: the hot path, in short
+                buf += chunk
+                events: list[Event] = []
+                found = self._gemini(buf, events)
+                if found != 2:  # the general way reads on from here
+                    return self._decode(b"", False, events, found if found <= 0 else None)
+                start = self._start
+                if start:  # keep no separators: whitespace cannot pile up
+                    del buf[:start]
+                    self._offset += start
+                    self._start = self._pos = 0
+                    self._seen = self._strong = len(buf)
                 return events
-            raise
-        return events
+        return self._decode(chunk, False)
 
     def flush(self) -> list[Event]:
-        events = self.decode(b"")
-        if self._state not in ("open", "closed"):
-            self._failure = self._error("the JSON array body ended before its closing ']'")
-            if not events:
-                raise self._failure
+        events = self._decode(b"", True)
+        if self._failure is None and self._state not in ("open", "closed"):
+            self._failure = TranslationError(
+                "the JSON array body ended before its closing ']'", where=f"byte {self._offset + len(self._buf)}"
+            )
+        if self._failure is not None:  # no read comes after this one: the fault cannot wait
+            raise self._failure
+        return events
+
+    def _decode(
+        self, chunk: bytes, final: bool, events: list[Event] | None = None, found: int | None = None
+    ) -> list[Event]:
+        """``events``: those already out of this read; ``found``: what `_gemini` has said of the element."""
+        if self._failure is not None:
+            raise self._failure
+        buf = self._buf
+        buf += chunk
+        if events is None:
+            events = []
+        try:
+            self._read(buf, events, final, found)
+        except TranslationError as exc:
+            self._failure = exc
+            if events and not final:  # the elements before the fault come out first; the fault next time
+                return events
+            raise
+        drop = self._start if self._state == "in" or self._state == "string" else self._pos
+        if drop:  # keep no separators: whitespace cannot pile up
+            del buf[:drop]
+            self._offset += drop
+            self._pos -= drop
+            self._start -= drop
+            self._seen -= drop
+            if self._strong > 0:
+                self._strong = max(self._strong - drop, 0)
         return events
 
     def _error(self, reason: str) -> TranslationError:
         return TranslationError(reason, where=f"byte {self._offset + self._pos}")
 
-    def _scan(self, events: list[Event]) -> None:
-        buf = self._buf
-        self._read(buf, events)
-        if self._state not in ("in", "string"):  # keep no separators: whitespace cannot pile up
-            del buf[: self._pos]
-            self._offset += self._pos
-            self._pos = 0
-
-    def _read(self, buf: bytearray, events: list[Event]) -> None:
-        while self._pos < len(buf):
+    def _read(self, buf: bytearray, events: list[Event], final: bool, found: int | None) -> None:
+        while True:
             state = self._state
-            if state in ("in", "string"):
-                end = self._element_end(buf)
+            if state == "in" or state == "string":
+                if found is None:
+                    found = self._gemini(buf, events) if self._strong >= 0 else 0
+                status, found = found, None
+                if status == 1:
+                    continue
+                if status == 2 and not final:  # nothing can end here yet
+                    return
+                end = self._element(buf, events, final, status < 0)
                 if end < 0:
                     return
-                self.events += 1
-                events.append(json_object(bytes(buf[:end]), "message", self.events))
-                del buf[:end]
-                self._offset += end
-                self._pos = 0
-                self._state = "after"
+                match = self._NEXT.match(buf, end)
+                if match is None:
+                    self._state, self._pos = "after", end
+                else:  # the usual "," between elements, and the next one's "{"
+                    if self._strong >= 0 and 0x0D not in match.group():
+                        self._strong = -1  # a separator without "\r": not Gemini's kind of body
+                    self._begin(match.end() - 1)
                 continue
-            byte = buf[self._pos]
-            if byte in _WHITESPACE:
-                self._pos += 1
-            elif state == "open" and byte == 0x5B:  # [
-                self._state = "next"
-                self._pos += 1
+            match = self._TOKEN.search(buf, self._pos)
+            if match is None:
+                self._pos = len(buf)
+                return
+            pos = self._pos = match.start()
+            byte = buf[pos]
+            if state == "open" and byte == 0x5B:  # [
+                self._state, self._pos = "next", pos + 1
             elif state in ("next", "after") and byte == 0x5D:  # ]
-                self._state = "closed"
-                self._pos += 1
+                self._state, self._pos = "closed", pos + 1
             elif state == "after" and byte == 0x2C:  # ,
-                self._state = "expect"
-                self._pos += 1
+                self._state, self._pos = "expect", pos + 1
             elif state in ("next", "expect") and byte == 0x7B:  # {
-                del buf[: self._pos]
-                self._offset += self._pos
-                self._pos, self._depth, self._state = 0, 0, "in"
+                self._begin(pos)
             else:
                 raise self._error(f"unexpected {chr(byte)!r} in a JSON array body ({state})")
+
+    def _begin(self, start: int) -> None:
+        self._state, self._start, self._pos, self._seen, self._depth, self._failed = "in", start, start, start, 0, 0
+
+    def _gemini(self, buf: bytearray, events: list[Event]) -> int:
+        """The elements that Gemini's separators prove, one after another (the hot path). Then 1: the
+        state is after an element; 2: an element is pending, and no other candidate is here; 0: an
+        element is pending; -1: the same, and a parse failed before the end of its bytes (the element
+        may be broken: the scan must settle this read)."""
+        start, strong, limit = self._start, self._strong, self._max
+        if self._pos > start:  # the scan has been into this element: _element tries what is past it
+            return 0
+        find = buf.find
+        before, failure = len(events), 0
+        cr = find(0x0D, strong if strong > start else start)
+        while cr >= 0:
+            if buf[cr - 3 : cr + 3] == b"}\n,\r\n{" and cr - 2 - start <= limit:  # the usual
+                try:
+                    events.append(loads(buf[start : cr - 2]))
+                except (ValueError, RecursionError) as exc:  # ValueError: also the stdlib's UnicodeDecodeError
+                    strong, failure = -1, cr - 2 - start if self._truncated(exc) else start + 2 - cr
+                    break
+                start = cr + 2
+                cr = find(0x0D, start)
+                continue
+            # (a negative start slices too short to match) Otherwise: "}", blanks, "," or "]", blanks, "\r"
+            brace = buf.rfind(0x7D, start, cr) + 1
+            if brace <= start or brace - start > limit or bytes(buf[brace:cr]).strip(b" \t\r\n") not in (b",", b"]"):
+                strong = -1
+                break
+            try:
+                events.append(loads(buf[start:brace]))
+            except (ValueError, RecursionError) as exc:
+                strong, failure = -1, brace - start if self._truncated(exc) else start - brace
+                break
+            match = self._NEXT.match(buf, brace)
+            if match is None:  # read on from the brace
+                self._strong, self._state, self._pos = cr + 1, "after", brace
+                self.events += len(events) - before
+                return 1
+            start = match.end() - 1
+            cr = find(0x0D, start)
+        else:
+            strong = len(buf)
+        self._strong = strong
+        if len(events) > before:
+            self.events += len(events) - before
+            self._begin(start)
+        if failure:
+            self._failed += abs(failure)
+            return -1 if failure < 0 else 0
+        if strong < 0 or len(buf) - start > limit:
+            return 0
+        brace = find(0x7D, self._seen if self._seen > start else start)
+        if brace >= 0:
+            match = self._CANDIDATE.search(buf, brace)
+            if match is not None:
+                self._seen = match.start()  # for _element to try
+                return 0
+            brace = buf.rfind(0x7D, brace)
+            if self._GARBAGE.match(buf, brace):
+                self._seen = brace  # for _element to try
+                return 0
+        self._seen = len(buf)
+        return 2
+
+    @staticmethod
+    def _truncated(exc: BaseException) -> bool:
+        """Whether a failed parse stopped at the very end of its bytes, which are then a prefix of JSON:
+        the "}" tried is an inner one, and the scan has nothing to find up to it."""
+        pos, doc = getattr(exc, "pos", None), getattr(exc, "doc", None)
+        return type(pos) is int and type(doc) is str and 0 < pos == len(doc)
+
+    def _element(self, buf: bytearray, events: list[Event], final: bool, tried: bool) -> int:
+        """The index just past the current element's closing brace, with the element appended to
+        ``events``; -1 if it is not all here yet. ``tried``: a parse failed, not at its end, on this read."""
+        start, end = self._start, len(buf)
+        search = self._CANDIDATE.search
+        first = at = buf.find(0x7D, self._seen if self._seen > self._pos else self._pos)  # memchr to a "}"
+        while at >= 0 and (match := search(buf, at)) is not None:
+            at = match.start() + 1
+            if self._failed > at - start or at - start > self._max:  # over budget, or too large anyway
+                return self._scan(buf, events)
+            try:
+                value = loads(buf[start:at])
+            except (ValueError, RecursionError) as exc:
+                self._failed += at - start
+                tried = tried or not self._truncated(exc)
+                continue
+            self.events += 1
+            events.append(value)
+            return at
+        if first >= 0:  # the last "}" here, followed by garbage? Then it may be the element's (tried if cheap)
+            at = buf.rfind(0x7D, first) + 1
+            if self._failed <= at - start <= self._max and self._GARBAGE.match(buf, at - 1):
+                try:
+                    value = loads(buf[start:at])
+                except (ValueError, RecursionError) as exc:
+                    self._failed += at - start
+                    tried = tried or not self._truncated(exc)
+                else:
+                    self.events += 1
+                    events.append(value)
+                    return at
+        self._seen = end
+        if tried or final or end - start > self._max:
+            return self._scan(buf, events)
+        return -1
+
+    def _scan(self, buf: bytearray, events: list[Event]) -> int:
+        """The fallback: the scan resumes where it stopped, and settles everything up to the end of ``buf``."""
+        start = self._start
+        end = self._element_end(buf)
+        if (self._pos if end < 0 else end) - start > self._max:
+            raise TranslationError(
+                f"a JSON array element larger than max_event_size ({self._max} bytes)",
+                where=f"byte {self._offset + start}",
+            )
+        if end < 0:
+            self._seen = self._pos
+            return -1
+        self.events += 1
+        events.append(json_object(bytes(buf[start:end]), "message", self.events))
+        return end
 
     def _element_end(self, buf: bytearray) -> int:
         """The index just past the current element's closing brace, or -1 if it is not all here yet."""
