@@ -63,3 +63,29 @@ def test_json_object_from_text() -> None:
     assert json_object('{"a": 1}', "named", 1) == {"a": 1, "type": "named"}
     with pytest.raises(TranslationError, match="not JSON"):
         json_object("{", "message", 4)
+
+
+def test_json_event_decoder_keeps_a_typeless_object_and_names_it_from_the_event() -> None:
+    from translators.events import JSONEventDecoder
+
+    decoder = JSONEventDecoder()
+    body = b'data: {"a": 1}\r\n\r\nevent: ping\ndata: {"b": 2}\n\nevent: message\ndata: {"c": 3}\n\n'
+    assert decoder.decode(body) == [{"a": 1}, {"b": 2, "type": "ping"}, {"c": 3}]
+
+
+def test_json_document_decoder_reads_the_whole_body_at_flush() -> None:
+    from translators.errors import TranslationError
+    from translators.events import JSONDocumentDecoder
+
+    body = b'{\n  "error": {\n    "code": 429,\n    "status": "RESOURCE_EXHAUSTED"\n  }\n}\n'
+    decoder = JSONDocumentDecoder()
+    assert [e for i in range(len(body)) for e in decoder.decode(body[i : i + 1])] == []
+    assert decoder.flush() == [{"error": {"code": 429, "status": "RESOURCE_EXHAUSTED"}}]
+    assert JSONDocumentDecoder().flush() == []
+    small = JSONDocumentDecoder(max_event_size=10)
+    with pytest.raises(TranslationError, match="max_event_size"):
+        small.decode(body)
+    bad = JSONDocumentDecoder()
+    bad.decode(b"{nope")
+    with pytest.raises(TranslationError, match="not JSON"):
+        bad.flush()

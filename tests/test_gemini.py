@@ -791,3 +791,17 @@ def test_vertex_create_time_gives_created_unless_the_caller_did(stamp: Any, crea
     else:
         assert {c["created"] for c in chunks} == {created}
     assert {c["created"] for c in run(events)} == {CREATED}
+
+
+def test_an_error_body_instead_of_a_stream_ends_in_its_error() -> None:
+    error = {"code": 429, "message": "Quota exceeded", "status": "RESOURCE_EXHAUSTED"}
+    body = json.dumps({"error": error}, indent=2).encode() + b"\n"
+    pieces = [body[i : i + 7] for i in range(0, len(body), 7)]
+    chunks, done = parse_sse_output(b"".join(stream("gemini", pieces, created=CREATED)))
+    assert not done
+    (error,) = chunks
+    assert (error["error"]["type"], error["error"]["code"], error["error"]["message"]) == (
+        "RESOURCE_EXHAUSTED",
+        "429",
+        "Quota exceeded",
+    )

@@ -31,7 +31,14 @@ from translators._json import JSONDecodeError, loads
 from translators.errors import TranslationError
 from translators.sse import DEFAULT_MAX_EVENT_SIZE, EventStreamDecoder, LineDecoder
 
-__all__ = ["JSONArrayDecoder", "JSONEventDecoder", "NDJSONDecoder", "SniffingDecoder", "json_object"]
+__all__ = [
+    "JSONArrayDecoder",
+    "JSONDocumentDecoder",
+    "JSONEventDecoder",
+    "NDJSONDecoder",
+    "SniffingDecoder",
+    "json_object",
+]
 
 Event = dict[str, Any]
 
@@ -40,7 +47,7 @@ def json_object(data: bytes | str, name: str, ordinal: int) -> dict[str, Any]:
     """One event's data as a JSON object; ``name`` (the SSE event name) fills a missing ``"type"``."""
     try:
         value = loads(data)
-    except JSONDecodeError as exc:
+    except (JSONDecodeError, UnicodeDecodeError) as exc:  # the stdlib's loads raises the latter on bad UTF-8
         if isinstance(data, bytes):  # invalid UTF-8: the SSE spec reads it with replacement characters
             return json_object(data.decode("utf-8", "replace"), name, ordinal)
         raise TranslationError(f"SSE data is not JSON: {exc}", where=f"event #{ordinal}") from None
@@ -70,8 +77,11 @@ class JSONEventDecoder(EventStreamDecoder[dict[str, Any]]):
             if not raw.strip():
                 return None  # an event with empty data carries nothing (the provider SDKs skip it too)
             return json_object(raw, name.decode("utf-8", "replace") if name else "message", self.events)
-        if type(value) is dict and "type" in value:
-            return value  # the hot path
+        if type(value) is dict:
+            if "type" in value or not name or name == b"message":
+                return value  # the hot path: no event name to fill in (Gemini events have no "type")
+            value["type"] = name.decode("utf-8", "replace")
+            return value
         return json_object(raw, name.decode("utf-8", "replace") if name else "message", self.events)
 
 
@@ -449,6 +459,29 @@ class JSONArrayDecoder:
                 depth -= 1
                 if depth == 0:
                     return pos
+
+
+class JSONDocumentDecoder:
+    """Bytes in arbitrary pieces → the one JSON object the whole body is (an API's error body, sent
+    instead of a stream). It comes out at ``flush()``; a body over ``max_event_size`` is refused."""
+
+    __slots__ = ("_buffer", "_max")
+
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        self._buffer = bytearray()
+        self._max = max_event_size
+
+    def decode(self, chunk: bytes) -> list[Event]:
+        self._buffer += chunk
+        if len(self._buffer) > self._max:
+            raise TranslationError(f"JSON body exceeds max_event_size ({self._max} bytes)", where="body")
+        return []
+
+    def flush(self) -> list[Event]:
+        body, self._buffer = bytes(self._buffer), bytearray()
+        if not body.strip():
+            return []
+        return [json_object(body, "message", 1)]
 
 
 class SniffingDecoder:

@@ -7,6 +7,9 @@ https://ai.google.dev/gemini-api/docs/thought-signatures,
 https://cloud.google.com/vertex-ai/generative-ai/docs/multimodal/function-calling#streaming-arguments
 (``partialArgs``), https://ai.google.dev/gemini-api/docs/google-search (grounding).
 
+A body whose first non-whitespace byte is ``{`` is not a stream but the API's error object (an HTTP error
+answers so, with ``alt=sse`` too): it is read whole and ends in an error event.
+
 The body is a sequence of ``GenerateContentResponse`` objects (SSE with ``alt=sse``, else one JSON array
 streamed element by element). Each carries ``candidates`` (each with ``content.parts`` and, on its last
 chunk, ``finishReason``), cumulative ``usageMetadata``, ``modelVersion`` and ``responseId``. There is no
@@ -95,7 +98,7 @@ from translators._core import Options, ProviderSpec, as_event_dict
 from translators._json import dumps_any
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event
 from translators.errors import TranslationError
-from translators.events import JSONArrayDecoder, JSONEventDecoder, SniffingDecoder
+from translators.events import JSONArrayDecoder, JSONDocumentDecoder, JSONEventDecoder, SniffingDecoder
 
 __all__ = ["FINISH_REASONS", "IGNORED_FIELDS", "SPEC", "ArgumentsWriter", "GeminiTranslator"]
 
@@ -1083,8 +1086,12 @@ def _standard_base64(value: Any) -> Any:
 def _decoder(max_event_size: int) -> SniffingDecoder:
     """SSE (``alt=sse``) or the JSON array, told apart by the body's first non-whitespace byte."""
 
-    def choose(first: int, limit: int) -> JSONArrayDecoder | JSONEventDecoder:
-        return JSONArrayDecoder(limit) if first == ord("[") else JSONEventDecoder(limit)
+    def choose(first: int, limit: int) -> JSONArrayDecoder | JSONDocumentDecoder | JSONEventDecoder:
+        if first == ord("["):
+            return JSONArrayDecoder(limit)
+        if first == ord("{"):  # not a stream: the API's error body ({"error": …}), with alt=sse too
+            return JSONDocumentDecoder(limit)
+        return JSONEventDecoder(limit)
 
     return SniffingDecoder(choose, max_event_size)
 
