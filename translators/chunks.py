@@ -24,12 +24,13 @@ on its first fragment.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
 from translators._json import dumps
 from translators.errors import TranslationError
 
-__all__ = ["ChunkBuilder", "error_event"]
+__all__ = ["ChunkBuilder", "error_event", "extension_entry"]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 Chunk = dict[str, Any]
@@ -55,6 +56,16 @@ def error_event(message: str, type: str, code: str | int | None = None) -> dict[
     """The final event of a failed stream: ``{"error": {"message", "type", "code", "param"}}``."""
     body: ErrorBody = {"message": message, "type": type, "code": code if code is not None else type, "param": None}
     return {"error": body}
+
+
+def extension_entry(index: int, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """An extension-list entry: our ``index``, then ``fields``; a provider field named ``index`` is kept
+    as ``native_index`` (the SDK fold needs ``index`` to be ours)."""
+    entry = {"index": index, **fields}
+    if "index" in fields:
+        entry["native_index"] = fields["index"]
+        entry["index"] = index
+    return entry
 
 
 class _Choice:

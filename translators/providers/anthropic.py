@@ -67,7 +67,7 @@ from typing import Any, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec
 from translators._json import dumps_any
-from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event
+from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
 from translators.events import JSONEventDecoder
 
@@ -373,7 +373,7 @@ class AnthropicTranslator:
 
     def _start_server(self, out: ChunkBuilder, block: _Block, content: Mapping[str, Any]) -> list[ChunkOut]:
         block.entry = out.next_entry("server_blocks")
-        return [out.delta({"server_blocks": [_indexed(content, block.entry)]})]
+        return [out.delta({"server_blocks": [extension_entry(block.entry, content)]})]
 
     def _on_block_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         index = event.get("index")
@@ -462,7 +462,7 @@ class AnthropicTranslator:
         payload = {key: value for key, value in delta.items() if key != "type"}
         if not any(value != "" for value in payload.values()):
             return []
-        return [out.delta({"server_blocks": [_indexed(payload, block.entry)]})]
+        return [out.delta({"server_blocks": [extension_entry(block.entry, payload)]})]
 
     def _on_block_stop(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         out = self._builder()
@@ -508,16 +508,6 @@ def _annotation(index: int, citation: Mapping[str, Any], span: tuple[int, int]) 
     kind = citation.get("type")
     entry = {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
     entry["start_index"], entry["end_index"] = span
-    return entry
-
-
-def _indexed(fields: Mapping[str, Any], index: int) -> dict[str, Any]:
-    """An extension-list entry: ``fields`` with our ``index``; a provider field named ``index`` is kept
-    as ``native_index`` (the SDK fold needs ``index`` to be ours)."""
-    entry = {"index": index, **fields}
-    if "index" in fields:
-        entry["native_index"] = fields["index"]
-        entry["index"] = index
     return entry
 
 

@@ -96,7 +96,7 @@ from typing import Any, Final, TypedDict, cast
 
 from translators._core import Options, ProviderSpec, as_event_dict
 from translators._json import dumps_any
-from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event
+from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
 from translators.events import JSONArrayDecoder, JSONDocumentDecoder, JSONEventDecoder, SniffingDecoder
 
@@ -856,7 +856,7 @@ class GeminiTranslator:
     def _block(self, out: ChunkBuilder, choice: _Choice, index: int, part: Mapping[str, Any]) -> list[ChunkOut]:
         kind = next(key for key in part if key not in _PART_MODIFIERS)
         fields = {key: value for key, value in part.items() if key != "thoughtSignature"}
-        entry = _entry(out.next_entry("server_blocks", index), {"type": kind, **fields})
+        entry = extension_entry(out.next_entry("server_blocks", index), {"type": kind, **fields})
         delta: dict[str, Any] = {"server_blocks": [entry]}
         signature = self._signature(part)
         if signature:
@@ -879,7 +879,7 @@ class GeminiTranslator:
             if not isinstance(grounding, Mapping):
                 raise self._error("'groundingMetadata' is not an object")
             entries.extend(self._grounding_annotations(out, index, grounding, offsets))
-            delta["grounding_metadata"] = [_entry(out.next_entry("grounding_metadata", index), grounding)]
+            delta["grounding_metadata"] = [extension_entry(out.next_entry("grounding_metadata", index), grounding)]
         if citations:
             entries.extend(self._citation_annotations(out, choice, index, citations, offsets))
         if entries:
@@ -1026,16 +1026,6 @@ def _unix_time(stamp: Any, default: int) -> int:
         return int(datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc).timestamp())
     except ValueError:  # a month 13 and the like
         return default
-
-
-def _entry(index: int, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """An extension-list entry: ``fields`` after our ``index``; a provider field named ``index`` is kept
-    as ``native_index`` (the SDK fold needs ``index`` to be ours)."""
-    entry = {"index": index, **fields}
-    if "index" in fields:
-        entry["native_index"] = fields["index"]
-        entry["index"] = index
-    return entry
 
 
 def _is_count(value: Any) -> bool:
