@@ -66,6 +66,24 @@ def test_stream_output_for_each_read_comes_before_the_next_read() -> None:
     assert [n for n, _ in outputs] == [1, 3, 4, 5, 7, 8]
 
 
+def test_a_read_larger_than_a_batch_gives_the_output_of_small_reads() -> None:
+    from translators._core import _BATCH
+
+    events = text_stream(*[f"piece {n} " * 20 for n in range(800)])
+    body = wire(events)
+    assert len(body) > 3 * _BATCH
+    small = b"".join(stream("anthropic", [body[i : i + 1000] for i in range(0, len(body), 1000)], created=CREATED))
+    assert b"".join(stream("anthropic", [body], created=CREATED)) == small
+    # an error inside a large read: the chunks before it, the error, nothing after it
+    broken = body[: 2 * _BATCH] + b"data: {not json\n\n" + body[2 * _BATCH :]
+    payloads, done = parse_sse_output(b"".join(stream("anthropic", [broken], created=CREATED)))
+    assert not done and "not JSON" in payloads[-1]["error"]["message"]
+    check_contract(payloads, done=done)
+    # the terminal event inside a large read ends the output there
+    tail = body + wire(text_stream("after"))
+    assert b"".join(stream("anthropic", [tail], created=CREATED)) == small
+
+
 def test_stream_turns_violations_into_an_error_event_without_done() -> None:
     events = [start(), delta(5, type="text_delta", text="x")]
     payloads, done = parse_sse_output(b"".join(stream("anthropic", [wire(events)], created=CREATED)))

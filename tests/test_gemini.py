@@ -744,6 +744,24 @@ def test_finish_after_the_end_of_input_is_not_repeated() -> None:
     assert (translator.done, translator.failed) == (True, False)
 
 
+def test_writer_fast_path_for_a_continued_string_agrees_with_write() -> None:
+    opening = {"jsonPath": "$.a", "stringValue": "x", "willContinue": True}
+    pieces = [
+        {"jsonPath": "$.a", "stringValue": 'y "z"\n', "willContinue": True},
+        {"jsonPath": "$.a", "stringValue": "lone \ud800 surrogate", "willContinue": True},  # orjson refuses it
+    ]
+    fast, slow = ArgumentsWriter(), ArgumentsWriter()
+    assert fast.write([opening]) == slow.write([opening])
+    for piece in pieces:
+        assert fast.continued(piece) == slow.write([piece])
+    assert fast.close() == slow.close()
+    assert fast.continued(pieces[0]) is None  # nothing open: not the fast path's piece
+    fast.write([opening])
+    assert fast.continued({"jsonPath": "$.b", "stringValue": "x", "willContinue": True}) is None  # another path
+    assert fast.continued({"jsonPath": "$.a", "stringValue": "x"}) is None  # the string's last piece
+    assert fast.continued({"jsonPath": "$.a", "numberValue": 1, "willContinue": True}) is None
+
+
 def test_writer_ends_an_open_string_on_a_piece_without_a_value() -> None:
     writer = ArgumentsWriter()
     text = writer.write([{"jsonPath": "$.a", "stringValue": "x", "willContinue": True}, {"jsonPath": "$.a"}])

@@ -171,6 +171,12 @@ def test_events_before_an_oversized_line_are_delivered_first() -> None:
         decoder.flush()
 
 
+def test_line_decoder_mixed_line_ends_in_one_read_and_no_other_control_byte_ends_a_line() -> None:
+    lines = LineDecoder()
+    assert lines.decode(b"a\r\nb\rc\nd\x0be\x0cf\x1c\x85g\r\r\nh") == [b"a", b"b", b"c", b"d\x0be\x0cf\x1c\x85g", b""]
+    assert lines.decode(b"\n") == [b"h"]
+
+
 def test_line_decoder_counts_bytes_consumed() -> None:
     lines = LineDecoder()
     assert lines.decode(b"ab\r") == [b"ab"]

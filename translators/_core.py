@@ -132,6 +132,10 @@ def _encode(chunk: ChunkOut) -> bytes:
             raise TranslationError(f"a chunk {exc}") from None
 
 
+_BATCH = 64 * 1024
+"""Reads larger than this are decoded and translated a slice at a time (the output is the same)."""
+
+
 def _framed(parts: list[bytes]) -> bytes:
     r"""``data: <json>\n\n`` for each part, framed with one join per read."""
     return b"data: " + b"\n\ndata: ".join(parts) + b"\n\n" if parts else b""
@@ -162,7 +166,14 @@ class BytePipeline:
             return b""
         parts: list[bytes] = []
         try:
-            self._run(self._decoder.decode(piece), parts)
+            if len(piece) <= _BATCH:
+                self._run(self._decoder.decode(piece), parts)
+            else:  # a large read in slices: each slice's events are translated while they are still in cache
+                view = memoryview(piece)
+                for start in range(0, len(piece), _BATCH):
+                    self._run(self._decoder.decode(bytes(view[start : start + _BATCH])), parts)
+                    if self.done:
+                        break
         except TranslationError as exc:
             return _framed(parts) + self._fail(exc)
         return self._end(parts)

@@ -135,7 +135,9 @@ class JSONArrayDecoder:
 
     * Gemini's separator ``}\\n,\\r\\n{``: a ``\\r`` never occurs inside a pretty-printed element, so
       the first one after an element's ``{`` comes right after its end (checked, then proven by the
-      parse; a body where this does not hold turns this off for good);
+      parse; a body where this does not hold turns this off for good); and a read that ends with a
+      ``}``, as Gemini's do (the separator starts the next read), is tried whole at once (a failure
+      counts toward the budget below, and that ``}`` is looked at again as a candidate);
     * otherwise, and for what a read leaves of an element: any ``}`` followed by what may follow an
       element (``,`` then the next element's ``{"`` or anything but a key, ``]`` then anything but what
       follows an inner array, a ``{"``, or the end of the data so far, which is tried at once), and the
@@ -357,6 +359,15 @@ class JSONArrayDecoder:
             return -1 if failure < 0 else 0
         if strong < 0 or len(buf) - start > limit:
             return 0
+        if buf[-1] == 0x7D:  # Gemini's reads end with an element's "}", its separator starts the next read
+            try:
+                events.append(loads(buf[start:]))
+            except (ValueError, RecursionError):
+                self._failed += len(buf) - start  # an inner "}": counted, and tried again below
+            else:
+                self.events += 1
+                self._strong, self._state, self._pos = len(buf), "after", len(buf)
+                return 1
         brace = find(0x7D, self._seen if self._seen > start else start)
         if brace >= 0:
             match = self._CANDIDATE.search(buf, brace)

@@ -87,12 +87,13 @@ class LineDecoder:
                 chunk = chunk[1:]
         # int membership is a plain memchr; `b"\r" in chunk` goes through the buffer protocol, ~9x slower
         if _CR in chunk:
-            chunk = self._normalise_cr(chunk)
-        if _LF not in chunk:
+            lines = self._split_cr(chunk)
+        elif _LF in chunk:
+            lines = chunk.split(b"\n")
+        else:
             if chunk:
                 self._keep(chunk)
             return []
-        lines = chunk.split(b"\n")
         tail = lines.pop()
         held = self._partial_len
         if self._partial:
@@ -119,13 +120,16 @@ class LineDecoder:
         self._partial_len = 0
         return [line]
 
-    def _normalise_cr(self, chunk: bytes) -> bytes:
-        trailing_cr = chunk[-1:] == b"\r"
-        if trailing_cr:  # an LF may start the next read; remember to drop it
-            chunk = chunk[:-1]
+    def _split_cr(self, chunk: bytes) -> list[bytes]:
+        """The lines of a read holding a CR, where CRLF and a lone CR end a line as LF does."""
+        lines = chunk.splitlines()  # on bytes it splits at exactly LF, CRLF and CR, the SSE line ends, in C
+        last = chunk[-1]
+        if last == _CR:  # an LF may start the next read; remember to drop it
             self._pending_cr = True
-        chunk = chunk.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        return chunk + b"\n" if trailing_cr else chunk
+            lines.append(b"")
+        elif last == _LF:
+            lines.append(b"")  # the tail: nothing after the last line end
+        return lines
 
     def _keep(self, piece: bytes) -> None:
         self._partial.append(piece)

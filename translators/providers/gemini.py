@@ -95,7 +95,7 @@ from datetime import datetime, timezone
 from typing import Any, Final, TypedDict, cast
 
 from translators._core import Options, ProviderSpec, as_event_dict
-from translators._json import dumps_any
+from translators._json import dumps, dumps_any
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
 from translators.events import JSONArrayDecoder, JSONDocumentDecoder, JSONEventDecoder, SniffingDecoder
@@ -313,17 +313,38 @@ class ArgumentsWriter:
     raises ValueError.
     """
 
-    __slots__ = ("_path", "_paths", "_stack", "_string")
+    __slots__ = ("_path", "_paths", "_stack", "_string", "_string_path_text")
 
     def __init__(self, paths: dict[str, tuple[Segment, ...]] | None = None) -> None:
         self._path: list[Segment] = []  # the path of the innermost open container (root: [])
         self._stack: list[_Container] = []  # open containers, the root object first
         self._string: tuple[Segment, ...] | None = None  # the path of the string value still open
+        self._string_path_text: str | None = None  # the jsonPath text that opened it
         self._paths = paths if paths is not None else {}
         """Parsed jsonPaths by their text (a stream's calls repeat the same few paths); may be shared."""
 
     def write(self, partial_args: Iterable[Mapping[str, Any]]) -> str:
         return "".join([self._piece(arg) for arg in partial_args])
+
+    def continued(self, arg: Any) -> str | None:
+        """The common piece, fast: ``stringValue`` more of the open string, ``willContinue`` true.
+
+        Returns its text, or None when ``arg`` is any other piece (then ``write`` it).
+        """
+        if (
+            type(arg) is dict
+            and len(arg) == 3
+            and arg.get("willContinue") is True
+            and self._string_path_text is not None
+            and arg.get("jsonPath") == self._string_path_text
+        ):
+            text = arg.get("stringValue")
+            if type(text) is str:
+                try:
+                    return dumps(text)[1:-1].decode("utf-8", "surrogatepass")
+                except TypeError:  # a lone surrogate: the slow path's encoder
+                    return _json_text(text)[1:-1]
+        return None
 
     def close(self) -> str:
         if not self._stack:
@@ -346,7 +367,9 @@ class ArgumentsWriter:
                 self._paths[path_text] = path
         more = arg.get("willContinue") is True
         if "stringValue" in arg or (self._string == path and not _has_value(arg)):
-            return self._string_piece(path, arg.get("stringValue", ""), more)
+            text = self._string_piece(path, arg.get("stringValue", ""), more)
+            self._string_path_text = path_text if more else None
+            return text
         return self._open_to(path) + _literal(arg, path_text)
 
     def _string_piece(self, path: tuple[Segment, ...], text: Any, more: bool) -> str:
@@ -364,7 +387,7 @@ class ArgumentsWriter:
     def _close_string(self) -> str:
         if self._string is None:
             return ""
-        self._string = None
+        self._string = self._string_path_text = None
         return '"'
 
     def _open_to(self, path: tuple[Segment, ...]) -> str:
@@ -486,22 +509,24 @@ class GeminiTranslator:
             return self._on_error(event["error"])
         out = self._out if self._out is not None else self._start(event)
         chunks: list[ChunkOut] = []
-        if "promptFeedback" in event:  # before the candidates: a finish in this response carries it
+        feedback = "promptFeedback" in event
+        if feedback:  # before the candidates: a finish in this response carries it
             self._prompt_feedback = event["promptFeedback"]
         candidates = event.get("candidates")
-        if candidates is not None:
-            if type(candidates) is not list:
-                raise self._error("'candidates' is not a list")
+        if type(candidates) is list:
+            candidate_of = self._candidate
             for candidate in candidates:
                 if type(candidate) is not dict and not isinstance(candidate, Mapping):
                     raise self._error("a candidate is not an object")
-                self._candidate(out, candidate, chunks)
+                candidate_of(out, candidate, chunks)
+        elif candidates is not None:
+            raise self._error("'candidates' is not a list")
         usage = event.get("usageMetadata")
-        if usage is not None:
-            if type(usage) is not dict and not isinstance(usage, Mapping):
-                raise self._error("'usageMetadata' is not an object")
+        if type(usage) is dict or (usage is not None and isinstance(usage, Mapping)):
             self._usage.update(usage)
-        if "promptFeedback" in event:
+        elif usage is not None:
+            raise self._error("'usageMetadata' is not an object")
+        if feedback:
             chunks.extend(self._on_prompt_feedback(out, candidates))
         if self._strict:
             self._check_fields(event)
@@ -605,6 +630,16 @@ class GeminiTranslator:
                                 chunks.append(out.reasoning_fragment(text, choice.thinking, index))
                             continue
                         if len(part) == 1 and "functionCall" in part:
+                            call = part["functionCall"]
+                            state = choice.call
+                            if state is not None and type(call) is dict and len(call) == 2:
+                                pieces = call.get("partialArgs")
+                                if type(pieces) is list and len(pieces) == 1 and call.get("willContinue") is True:
+                                    fragment = state.writer.continued(pieces[0])
+                                    if fragment is not None:  # more of the open string value
+                                        if fragment:
+                                            chunks.append(out.tool_call_arguments(state.tool_index, fragment, index))
+                                        continue
                             chunks.extend(self._function_call(out, choice, index, part))
                             continue
                     chunks.extend(self._part(out, choice, index, part))
