@@ -141,16 +141,25 @@ class ChunkBuilder:
         chunk["choices"] = [choice]
         return chunk
 
-    def delta(self, delta: dict[str, Any], index: int = 0, logprobs: dict[str, Any] | None = None) -> Chunk:
+    def delta(
+        self,
+        delta: dict[str, Any],
+        index: int = 0,
+        logprobs: dict[str, Any] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Chunk:
         """A chunk carrying ``delta`` (and ``logprobs``) for choice ``index``; the choice's first one also
-        carries the role."""
+        carries the role. ``extra`` adds documented fields to the choice (``content_filter_results`` …)."""
         if index not in self._steady:
             choice = self._open(index)
             if not choice.started:
                 choice.started = True
                 self._steady.add(index)
                 delta = {"role": "assistant", **delta}
-        return self._choice_chunk({"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": None})
+        body = {"index": index, "delta": delta, "logprobs": logprobs, "finish_reason": None}
+        if extra:
+            body.update(extra)
+        return self._choice_chunk(body)
 
     def role(self, index: int = 0) -> Chunk:
         """The role-only first chunk of a choice, for providers that announce the message before content."""
