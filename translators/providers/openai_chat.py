@@ -39,7 +39,8 @@ chunk with ``choices: []`` and no usage        nothing of its own: Azure's ``pro
                                                missing ``id`` is ``call_<stream id>_<n>``
 ``delta.annotations``, ``delta.audio``, other  passed through on the delta (annotations re-indexed per choice)
 ``logprobs``                                   ``logprobs`` of the same chunk
-``content_filter_results`` (Azure)             kept on the choice of the chunk that carried it (when not empty)
+``content_filter_results`` (Azure), other      kept on the choice of the chunk that carried them (when not
+choice-level fields                            empty)
 ``finish_reason``                              the one finish chunk of the choice (`FINISH_REASONS`; ``stop``
                                                after tool calls is ``tool_calls``), ``native_finish_reason``
                                                = the upstream's own (OpenRouter's field, else the raw reason);
@@ -188,6 +189,7 @@ _DELTA_HANDLED: Final = frozenset(
     {"role", "content", "reasoning_content", "reasoning", "reasoning_details", "refusal", "tool_calls"}
     | {"function_call", "channel", "annotations"}
 )
+_CHOICE_HANDLED: Final = frozenset({"index", "delta", "finish_reason", "logprobs", "native_finish_reason"})
 MAX_CHOICES: Final = 128
 
 DONE_EVENT: Final = "[DONE]"
@@ -380,6 +382,7 @@ class ChatTranslator:
 
     def _failed_choice(self) -> list[ChunkOut]:
         """A choice finished with ``finish_reason: "error"`` (and no error object)."""
+        self.failed = True
         return [error_event(f"{self._provider} ended a choice with finish_reason 'error'", "api_error")]
 
     def _openai_usage(self, usage: Mapping[str, Any]) -> dict[str, Any]:
@@ -415,7 +418,7 @@ class ChatTranslator:
             and reason is None
             and type(delta) is dict
             and len(delta) == 1
-            and len(choice) <= 4
+            and len(choice) - ("logprobs" in choice) <= 3
             and choice.get("logprobs") is None
         ):  # the hot path: one content delta of a started choice (index, delta, finish_reason, logprobs)
             text = delta.get("content")
@@ -612,15 +615,16 @@ class ChatTranslator:
             finish = "tool_calls"
         native = choice.get("native_finish_reason")
         extra: dict[str, Any] = {"native_finish_reason": native if native is not None else reason}
-        filters = choice.get("content_filter_results")
-        if filters:
-            extra["content_filter_results"] = filters
+        extra.update(_choice_extra(choice) or {})
         chunks.append(self._first(out.finish(finish, index, **extra)))
 
 
 def _choice_extra(choice: Mapping[str, Any]) -> dict[str, Any] | None:
-    filters = choice.get("content_filter_results")
-    return {"content_filter_results": filters} if filters else None
+    """Choice-level fields a dialect adds (Azure's ``content_filter_results`` …), when not empty."""
+    if len(choice) <= 4 and "content_filter_results" not in choice:
+        return None
+    extra = {k: v for k, v in choice.items() if k not in _CHOICE_HANDLED and v is not None and v != {} and v != []}
+    return extra or None
 
 
 def _has_content(delta: Any) -> bool:
