@@ -40,7 +40,8 @@ response.incomplete                             finish from ``incomplete_details
                                                 then usage; ``native_finish_reason`` = that reason
 response.failed, error                          ``{"error": {message, type, code, param, native_error}}``, no
                                                 ``[DONE]``
-end of input without a terminal event           ``{"error": {"type": "upstream_truncated", …}}``
+end of input (or a proxy's ``data: [DONE]``)    ``{"error": {"type": "upstream_truncated", …}}``
+without a terminal event
 other events (`IGNORED_EVENTS`)                 ignored: progress and ``*.done`` events that repeat the deltas
 ==============================================  ===================================================================
 
@@ -57,7 +58,7 @@ from typing import Any, Final, cast
 from translators._core import Options, ProviderSpec
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
-from translators.events import JSONEventDecoder
+from translators.providers.openai_chat import DONE_EVENT, ChatDecoder
 
 __all__ = ["IGNORED_EVENTS", "INCOMPLETE_REASONS", "SPEC", "SUMMARY_SEPARATOR", "ResponsesTranslator"]
 
@@ -175,6 +176,10 @@ class ResponsesTranslator:
         if self._options.strict:
             raise self._error(f"unknown event type {kind!r}")
         return []
+
+    def _on_done_marker(self, event: Mapping[str, Any]) -> list[ChunkOut]:
+        """``data: [DONE]`` (proxies such as OpenRouter add it): the end of input."""
+        return self.finish()
 
     def finish(self) -> list[ChunkOut]:
         if self.done:
@@ -456,6 +461,7 @@ Handler = Callable[[ResponsesTranslator, Mapping[str, Any]], list[ChunkOut]]
 
 _HANDLERS: Final[dict[str, Handler]] = {
     "response.created": ResponsesTranslator._on_created,
+    DONE_EVENT: ResponsesTranslator._on_done_marker,
     "response.completed": ResponsesTranslator._on_completed,
     "response.incomplete": ResponsesTranslator._on_incomplete,
     "response.failed": ResponsesTranslator._on_failed,
@@ -474,8 +480,8 @@ _HANDLERS: Final[dict[str, Handler]] = {
     "response.function_call_arguments.done": ResponsesTranslator._on_arguments_done,
     "response.custom_tool_call_input.delta": ResponsesTranslator._on_arguments_delta,
 }
-_BEFORE_START: Final = frozenset({"response.created", "error", "response.failed"})
+_BEFORE_START: Final = frozenset({"response.created", "error", "response.failed", DONE_EVENT})
 _IGNORED_CHECK: Final = IGNORED_EVENTS.isdisjoint(_HANDLERS)
 assert _IGNORED_CHECK, "an event is both handled and ignored"
 
-SPEC: Final = ProviderSpec(name=PROVIDER, translator=ResponsesTranslator, decoder=JSONEventDecoder)
+SPEC: Final = ProviderSpec(name=PROVIDER, translator=ResponsesTranslator, decoder=ChatDecoder)
