@@ -489,6 +489,10 @@ def test_openrouter_error_chunk_after_the_finish_is_an_error_event_even_before_d
     check_contract(payloads, done=done)
 
 
+def test_a_null_error_field_is_not_an_error() -> None:
+    assert run([{**e, "error": None} for e in text_stream("a")]) == run(text_stream("a"))
+
+
 def test_finish_reason_error_without_an_error_object_is_an_error_event() -> None:
     events = [*text_stream("a")[:2], chunk(choice(finish="error"))]
     chunks = list(translate("openrouter", events, created=CREATED))

@@ -258,7 +258,7 @@ class ChatTranslator:
 
     def feed(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         self._events += 1
-        if "error" in event:
+        if "error" in event and event["error"] is not None:
             return self._on_error(event)
         kind = event.get("type")
         if kind is not None:
