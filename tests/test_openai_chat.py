@@ -268,6 +268,17 @@ def test_openrouter_reasoning_details_keep_one_entry_per_upstream_index() -> Non
     assert message.reasoning_content == "ab"
 
 
+def test_an_unhashable_reasoning_details_index_still_names_one_entry() -> None:
+    odd = {"type": "reasoning.text", "text": "a", "index": [1]}
+    events = [chunk(choice(role="assistant", reasoning_details=[odd])), chunk(choice(reasoning_details=[odd]))]
+    entries = [
+        e
+        for d in deltas(run([*events, chunk(choice(finish="stop"))], "openrouter"))
+        for e in d.get("reasoning_details", [])
+    ]
+    assert [e["index"] for e in entries] == [0, 0] and entries[0]["native_index"] == [1]
+
+
 def test_refusal_logprobs_and_audio_pass_through() -> None:
     logprobs = {"content": [{"token": "No", "logprob": -0.1, "bytes": [78, 111], "top_logprobs": []}], "refusal": None}
     events = [
@@ -428,6 +439,7 @@ def test_object_arguments_and_the_legacy_function_call_become_tool_calls() -> No
         ("x", "'tool_calls' is not a list"),
         ([5], "not an object"),
         ([{"index": 0, "function": 5}], "'function' is not an object"),
+        ([{"index": [0], "id": "c", "function": {"name": "f"}}], "'index' is not an integer"),
     ],
 )
 def test_bad_tool_calls_raise(calls: Any, message: str) -> None:

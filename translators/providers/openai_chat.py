@@ -557,6 +557,8 @@ class ChatTranslator:
             if not isinstance(detail, Mapping):
                 raise self._error("a reasoning_details entry is not an object")
             key = detail.get("index", ("position", n))
+            if type(key) is not int and type(key) is not tuple:
+                key = ("value", _json_text(key))  # an odd upstream index still names one entry
             ours = state.detail_entries.get(key)
             if ours is None:
                 ours = state.detail_entries[key] = out.next_entry("reasoning_details", index)
@@ -578,6 +580,8 @@ class ChatTranslator:
             arguments = _json_text(arguments)  # an object where the API says a JSON string
         call_id = call.get("id")
         key = call.get("index")
+        if key is not None and type(key) is not int and type(key) is not str:
+            raise self._error("tool call 'index' is not an integer")
         if key is None:  # Mistral: whole calls without index; a call is known by its id
             key = ("id", call_id) if isinstance(call_id, str) and call_id else None
         tool = state.tools.get(key) if key is not None else state.last_tool

@@ -76,6 +76,7 @@ INCOMPLETE_REASONS: Final[dict[str, FinishReason]] = {
 IGNORED_EVENTS: Final = frozenset(
     {
         "response.queued",
+        "response.reasoning_summary_part.added",
         "response.in_progress",
         "response.content_part.done",
         "response.output_text.done",
@@ -169,10 +170,10 @@ class ResponsesTranslator:
             if self._out is None and kind not in _BEFORE_START:
                 raise self._error(f"{kind} before response.created")
             return handler(self, event)
-        if kind in IGNORED_EVENTS:
-            return []
         if not isinstance(kind, str):
             raise self._error("event has no 'type'")
+        if kind in IGNORED_EVENTS:
+            return []
         if self._options.strict:
             raise self._error(f"unknown event type {kind!r}")
         return []
@@ -200,6 +201,13 @@ class ResponsesTranslator:
         if not isinstance(text, str):
             raise self._error(f"{event.get('type')} has no string {key!r}")
         return text
+
+    def _ref(self, event: Mapping[str, Any], key: str) -> str | int | None:
+        """An ``item_id``, ``output_index`` or ``content_index``: a string, an integer, or absent."""
+        value = event.get(key)
+        if value is None or type(value) is str or type(value) is int:
+            return value
+        raise self._error(f"{event.get('type')} has a {key!r} that is neither a string nor an integer")
 
     def _object(self, event: Mapping[str, Any], key: str) -> Mapping[str, Any]:
         value = event.get(key)
@@ -299,7 +307,7 @@ class ResponsesTranslator:
     def _on_annotation(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         annotation = self._object(event, "annotation")
         out = self._builder()
-        start = self._text_starts.get((event.get("item_id"), event.get("content_index")), 0)
+        start = self._text_starts.get((self._ref(event, "item_id"), self._ref(event, "content_index")), 0)
         kind = annotation.get("type")
         entry: dict[str, Any]
         if kind == "url_citation":
@@ -313,7 +321,7 @@ class ResponsesTranslator:
         return [out.delta({"annotations": [entry]})]
 
     def _on_content_part_added(self, event: Mapping[str, Any]) -> list[ChunkOut]:
-        self._text_starts[(event.get("item_id"), event.get("content_index"))] = self._content_length
+        self._text_starts[(self._ref(event, "item_id"), self._ref(event, "content_index"))] = self._content_length
         return []
 
     def _on_audio_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
@@ -357,7 +365,7 @@ class ResponsesTranslator:
     def _on_item_added(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         item = self._object(event, "item")
         if item.get("type") in _CLIENT_CALLS:
-            return self._start_call(item, event.get("output_index"))
+            return self._start_call(item, self._ref(event, "output_index"))
         return []
 
     def _on_item_done(self, event: Mapping[str, Any]) -> list[ChunkOut]:
@@ -365,9 +373,10 @@ class ResponsesTranslator:
         kind = item.get("type")
         out = self._builder()
         if kind in _CLIENT_CALLS:
-            call = self._call_for(item.get("id"), event.get("output_index"))
+            output_index = self._ref(event, "output_index")
+            call = self._call_for(item.get("id"), output_index)
             if call is None:  # the item only at its end: the whole call at once
-                return self._start_call(item, event.get("output_index"))
+                return self._start_call(item, output_index)
             return self._complete(call, item.get("arguments" if kind == "function_call" else "input"))
         if kind == "reasoning":
             encrypted = item.get("encrypted_content")
@@ -392,7 +401,8 @@ class ResponsesTranslator:
         arguments = item.get("arguments" if item.get("type") == "function_call" else "input") or ""
         if not isinstance(arguments, str):
             raise self._error("a function_call item's arguments are not a string")
-        early = self._early.pop(item_id, []) + self._early.pop(("output", output_index), [])
+        early = self._early.pop(item_id if isinstance(item_id, str) else None, [])
+        early += self._early.pop(("output", output_index), [])
         if early and not arguments:
             arguments = "".join(early)
         tool_index, chunk = out.tool_call_start(call_id, name, arguments=arguments)
@@ -409,7 +419,7 @@ class ResponsesTranslator:
 
     def _on_arguments_delta(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         text = self._text(event)
-        item_id, output_index = event.get("item_id"), event.get("output_index")
+        item_id, output_index = self._ref(event, "item_id"), self._ref(event, "output_index")
         call = self._call_for(item_id, output_index)
         if call is None:  # before its item: kept until the item comes
             key = item_id if isinstance(item_id, str) else ("output", output_index)
@@ -421,7 +431,7 @@ class ResponsesTranslator:
         return [self._builder().tool_call_arguments(call.tool_index, text)]
 
     def _on_arguments_done(self, event: Mapping[str, Any]) -> list[ChunkOut]:
-        call = self._call_for(event.get("item_id"), event.get("output_index"))
+        call = self._call_for(self._ref(event, "item_id"), self._ref(event, "output_index"))
         if call is None:
             return []  # its item is still to come, and carries the arguments
         return self._complete(call, event.get("arguments", event.get("input")))
