@@ -13,12 +13,13 @@ Timing method (`throughput`):
 
 The floor (`floor`) is the least any bytes→bytes translator must do: split the body into events, take
 each event's JSON text, ``orjson.loads`` it, take its content (`_CONTENT`: one field lookup chain per
-provider), build one minimal chunk dict, ``orjson.dumps`` it, frame it as ``data: ...\\n\\n``; and
-append ``[DONE]``. It reads the whole body at once (no incremental framing) and splits it with
-`benchmarks.workloads.frames`, by the workload's framing:
+provider, giving the text the event carries, or None), build one minimal chunk dict, ``orjson.dumps`` it,
+frame it as ``data: ...\\n\\n``; and append ``[DONE]``. It reads the whole body at once (no incremental
+framing) and splits it with `benchmarks.workloads.frames`, by the workload's framing:
 
 * ``sse`` / ``sse-crlf``: ``bytes.split`` on the blank line (``\\n\\n`` / ``\\r\\n\\r\\n``), then the
-  bytes after ``data: ``;
+  bytes after ``data: ``; OpenAI chat's final ``data: [DONE]`` is dropped once, at the end (it is no
+  event: the floor appends its own ``[DONE]``);
 * ``json-array`` (Gemini without ``alt=sse``): ``bytes.split`` of the inside of the array on the
   separator the service sends between elements (``\\n,\\r\\n``), then one ``orjson.loads`` per element.
   That is the cheapest way that still yields each element on its own, as a stream must (an element goes
@@ -66,8 +67,27 @@ def _gemini_content(event: Event) -> Any:
     return pieces[0].get("stringValue") if pieces else None
 
 
-_CONTENT: dict[str, Callable[[Event], Any]] = {"anthropic": _anthropic_content, "gemini": _gemini_content}
-"""Per provider: an event's text (text, thinking, or tool-call argument fragment), for the floor's chunk."""
+def _openai_content(event: Event) -> Any:
+    choices = event["choices"]
+    if not choices:
+        return None
+    delta = choices[0]["delta"]
+    calls = delta.get("tool_calls")
+    return calls[0]["function"].get("arguments") or None if calls else delta.get("content") or None
+
+
+def _responses_content(event: Event) -> Any:
+    return event.get("delta")
+
+
+_CONTENT: dict[str, Callable[[Event], Any]] = {
+    "anthropic": _anthropic_content,
+    "gemini": _gemini_content,
+    "openai": _openai_content,
+    "openai_responses": _responses_content,
+}
+"""Per provider: an event's text (text, thinking or reasoning summary, or tool-call argument fragment), for
+the floor's chunk; None for an event that carries none (or an empty one)."""
 
 
 def floor(body: bytes, framing: str, provider: str, chunk_id: str, model: str) -> bytes:
@@ -95,6 +115,10 @@ def identity(workload: Workload) -> tuple[str, str]:
     first = workload.events[0]
     if workload.provider == "anthropic":
         return "chatcmpl-" + first["message"]["id"], first["message"]["model"]
+    if workload.provider == "openai":  # the upstream chunk id, unchanged
+        return first["id"], first["model"]
+    if workload.provider == "openai_responses":
+        return "chatcmpl-" + first["response"]["id"], first["response"]["model"]
     return "chatcmpl-" + first["responseId"], first["modelVersion"]
 
 

@@ -1,8 +1,8 @@
 """Deterministic, realistic provider stream bodies, generated in code (no files).
 
-Each `Workload` names its provider (``anthropic``, ``gemini``) and its framing (`FRAMINGS`: ``sse``,
-``sse-crlf``, ``json-array``); `frames` splits a body of any of them into the JSON text of each event,
-for `decode_events` here and for the floor in `benchmarks.measure`.
+Each `Workload` names its provider (``anthropic``, ``gemini``, ``openai``, ``openai_responses``) and its
+framing (`FRAMINGS`: ``sse``, ``sse-crlf``, ``json-array``); `frames` splits a body of any of them into the
+JSON text of each event, for `decode_events` here and for the floor in `benchmarks.measure`.
 
 Anthropic (``sse``): the wire shape copies the recordings in ``real-streams/anthropic``: every event is
 ``event: <type>\\ndata: <compact JSON>\\n\\n``; the JSON is padded with 0-15 spaces before its final
@@ -22,6 +22,21 @@ chunk, ``index: 0``, and STOP on the last; the Vertex function-call stream (no `
 ``functionCall {name, willContinue}`` with a signature, one ``partialArgs`` piece per chunk, ``functionCall:
 {}`` to close, and an empty text part with STOP and the full usage.
 
+OpenAI Chat Completions copies ``real-streams/openai-chat``: ``data: <compact JSON>\\n\\n`` (LF), raw UTF-8,
+every chunk ``id, object, created, model, service_tier, system_fingerprint, choices``, then ``usage: null``
+(until the usage chunk) and ``obfuscation`` (random padding, shorter for longer deltas); one token per
+content delta; the role chunk ``{"role": "assistant", "content": "", "refusal": null}``; the finish chunk
+with an empty delta; the ``choices: []`` usage chunk (``stream_options.include_usage``); gpt-5's trailing
+``choices: []`` moderation chunk; ``data: [DONE]``. gpt-4o-mini adds ``logprobs: null`` to every choice and
+a ``system_fingerprint``; its parallel tool calls stream one after the other, each opened by a delta with
+``index``, ``id``, ``type``, ``function.name`` and ``arguments: ""``.
+
+The Responses API copies ``real-streams/openai-responses`` (gpt-5.2/5.5, the current shape):
+``event: <type>\\ndata: <JSON>\\n\\n``, the JSON's keys ``type`` first then sorted, ``sequence_number`` on
+every event, ``obfuscation`` on the deltas (``logprobs: []`` too on text deltas); response.created and
+response.in_progress carry the whole response object, the ``.done`` events and response.completed repeat
+the whole text (response.completed: the whole output and the usage).
+
 Reads: `event_reads` groups whole events 1-4 per read (the way an HTTP/1.1 chunked or HTTP/2 response
 arrives: the server flushes per event, the client's read returns what has arrived); `fixed_reads` cuts
 the body every N bytes regardless of event boundaries (a buffered reader), which splits lines and UTF-8
@@ -34,7 +49,7 @@ import base64
 import itertools
 import json
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +67,14 @@ __all__ = [
     "gemini_text_payloads",
     "gemini_text_workload",
     "gemini_wire",
+    "openai_text_events",
+    "openai_text_workload",
+    "openai_tool_events",
+    "openai_tool_workload",
+    "responses_reasoning_call_events",
+    "responses_reasoning_call_workload",
+    "responses_text_events",
+    "responses_text_workload",
     "text_events",
     "text_workload",
     "thinking_tool_events",
@@ -366,6 +389,333 @@ def gemini_wire(payloads: Iterable[dict[str, Any]], framing: str) -> Iterator[by
     yield b"[]" if separator == b"[" else b"\n]"
 
 
+# -- OpenAI Chat Completions ---------------------------------------------------------------------------
+
+OPENAI_TEXT_MODEL = "gpt-5-2025-08-07"
+OPENAI_TOOL_MODEL = "gpt-4o-mini-2024-07-18"
+_OBFUSCATION_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _token(rng: random.Random) -> str:
+    """One token of prose: what one OpenAI delta carries (a word, punctuation, or the odd special)."""
+    r = rng.random()
+    if r < 0.80:
+        return " " + rng.choice(_WORDS)
+    if r < 0.93:
+        return rng.choice(_PUNCT)
+    return rng.choice(_SPECIAL)
+
+
+def _obfuscation(rng: random.Random, text: str = "") -> str:
+    """OpenAI's ``obfuscation`` padding: random characters, fewer the longer the delta's text."""
+    n = max(2, rng.randrange(12, 17) - len(text))
+    return "".join(rng.choice(_OBFUSCATION_ALPHABET) for _ in range(n))
+
+
+def _chat_usage(prompt: int, completion: int, reasoning: int = 0) -> dict[str, Any]:
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+        "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": reasoning,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+_MODERATION_CATEGORIES = (
+    "harassment",
+    "harassment/threatening",
+    "sexual",
+    "hate",
+    "hate/threatening",
+    "illicit",
+    "illicit/violent",
+    "self-harm/intent",
+    "self-harm/instructions",
+    "self-harm",
+    "sexual/minors",
+    "violence",
+    "violence/graphic",
+)
+
+
+def _moderation(rng: random.Random) -> dict[str, Any]:
+    """The ``moderation`` object of gpt-5's trailing ``choices: []`` chunk (input and output results)."""
+
+    def results() -> dict[str, Any]:
+        result = {
+            "type": "moderation_result",
+            "model": "omni-moderation-latest",
+            "flagged": False,
+            "categories": dict.fromkeys(_MODERATION_CATEGORIES, False),
+            "category_scores": {c: rng.random() * 1e-4 for c in _MODERATION_CATEGORIES},
+            "category_applied_input_types": {c: ["text"] for c in _MODERATION_CATEGORIES},
+        }
+        return {"type": "moderation_results", "model": "omni-moderation-latest", "results": [result]}
+
+    return {"input": results(), "output": results()}
+
+
+def _chat_stream(rng: random.Random, model: str, fingerprint: str | None, logprobs: bool) -> Callable[..., bytes]:
+    """A function making the SSE block of one chunk of a new stream: OpenAI's field order, ``service_tier``,
+    ``system_fingerprint`` and ``obfuscation`` on every chunk, ``usage: null`` on every one but the usage
+    chunk; ``delta=None`` makes a ``choices: []`` chunk."""
+    chunk_id = _ident(rng, "chatcmpl-", 29)
+    created = 1784728648
+
+    def chunk(delta: dict[str, Any] | None, finish: str | None = None, text: str = "", **top: Any) -> bytes:
+        payload: dict[str, Any] = {
+            "id": chunk_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "service_tier": "default",
+            "system_fingerprint": fingerprint,
+        }
+        if delta is None:
+            payload["choices"] = []
+        else:
+            choice: dict[str, Any] = {"index": 0, "delta": delta}
+            if logprobs:
+                choice["logprobs"] = None
+            choice["finish_reason"] = finish
+            payload["choices"] = [choice]
+        payload.update(top)
+        if "usage" not in top:
+            payload["usage"] = None
+        payload["obfuscation"] = _obfuscation(rng, text)
+        return b"data: " + orjson.dumps(payload) + b"\n\n"
+
+    return chunk
+
+
+_CHAT_DONE = b"data: [DONE]\n\n"
+
+
+def openai_text_events(n_deltas: int, seed: int = 6) -> Iterator[bytes]:
+    """Lazily, as SSE blocks: a gpt-5 Chat Completions text answer (``stream_options.include_usage``):
+    the role chunk, ``n_deltas`` one-token content deltas, the finish chunk, the ``choices: []`` usage chunk,
+    the trailing moderation chunk, ``data: [DONE]``."""
+    rng = random.Random(seed)
+    chunk = _chat_stream(rng, OPENAI_TEXT_MODEL, None, logprobs=False)
+    yield chunk({"role": "assistant", "content": "", "refusal": None})
+    for _ in range(n_deltas):
+        text = _token(rng)
+        yield chunk({"content": text}, text=text)
+    yield chunk({}, "stop")
+    yield chunk(None, usage=_chat_usage(13, n_deltas, n_deltas // 4))
+    yield chunk(None, moderation=_moderation(rng))
+    yield _CHAT_DONE
+
+
+def openai_tool_events(n_text: int, n_fragments: int, seed: int = 7) -> Iterator[bytes]:
+    """Lazily, as SSE blocks: a gpt-4o-mini answer with ``n_text`` content deltas, then two parallel
+    tool calls (one after the other, as OpenAI streams them) whose arguments come in ``n_fragments``
+    fragments in all (at least 2 per call), ``finish_reason: tool_calls``, the usage chunk, ``[DONE]``."""
+    rng = random.Random(seed)
+    chunk = _chat_stream(rng, OPENAI_TOOL_MODEL, "fp_" + rng.randbytes(5).hex(), logprobs=True)
+    yield chunk({"role": "assistant", "content": "", "refusal": None})
+    for _ in range(n_text):
+        text = _token(rng)
+        yield chunk({"content": text}, text=text)
+    first = n_fragments // 2
+    for index, n in enumerate((first, n_fragments - first)):
+        call = {
+            "index": index,
+            "id": _ident(rng, "call_", 24),
+            "type": "function",
+            "function": {"name": "write_file", "arguments": ""},
+        }
+        yield chunk({"tool_calls": [call]})
+        for fragment in _tool_arguments(rng, n):
+            yield chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}, text=fragment)
+    yield chunk({}, "tool_calls")
+    yield chunk(None, usage=_chat_usage(412, n_text + n_fragments))
+    yield _CHAT_DONE
+
+
+# -- OpenAI Responses ----------------------------------------------------------------------------------
+
+RESPONSES_MODEL = "gpt-5.5-2026-04-23"
+
+
+def _responses_event(payload: dict[str, Any]) -> bytes:
+    """``event: <type>\\ndata: <json>\\n\\n`` in the current shape: ``type`` first, then the event's other
+    keys sorted (nested objects keep their own order), compact, raw UTF-8."""
+    kind: str = payload["type"]
+    ordered = {"type": kind, **{key: payload[key] for key in sorted(payload) if key != "type"}}
+    return b"event: " + kind.encode() + b"\ndata: " + orjson.dumps(ordered) + b"\n\n"
+
+
+class _Responses:
+    """One Responses stream being generated: its response object and the next ``sequence_number``."""
+
+    def __init__(self, rng: random.Random, tools: list[dict[str, Any]], effort: str | None) -> None:
+        self.rng = rng
+        self.sequence = 0
+        created = 1785273853
+        self.response: dict[str, Any] = {
+            "id": "resp_" + rng.randbytes(25).hex(),
+            "object": "response",
+            "created_at": created,
+            "status": "in_progress",
+            "background": False,
+            "completed_at": None,
+            "error": None,
+            "incomplete_details": None,
+            "instructions": None,
+            "max_output_tokens": None,
+            "max_tool_calls": None,
+            "model": RESPONSES_MODEL,
+            "output": [],
+            "parallel_tool_calls": True,
+            "previous_response_id": None,
+            "prompt_cache_key": None,
+            "reasoning": {"effort": effort, "summary": "detailed" if effort else None},
+            "safety_identifier": None,
+            "service_tier": "default",
+            "store": True,
+            "temperature": 1.0,
+            "text": {"format": {"type": "text"}, "verbosity": "medium"},
+            "tool_choice": "auto",
+            "tools": tools,
+            "top_logprobs": 0,
+            "top_p": 0.98,
+            "truncation": "disabled",
+            "usage": None,
+            "user": None,
+            "metadata": {},
+        }
+
+    def event(self, kind: str, **fields: Any) -> bytes:
+        block = _responses_event({"type": kind, **fields, "sequence_number": self.sequence})
+        self.sequence += 1
+        return block
+
+    def start(self) -> Iterator[bytes]:
+        yield self.event("response.created", response=self.response)
+        yield self.event("response.in_progress", response=self.response)
+
+    def completed(self, output: list[dict[str, Any]], usage: dict[str, Any]) -> bytes:
+        response = {**self.response, "status": "completed", "completed_at": self.response["created_at"] + 9}
+        response.update(output=output, usage=usage)
+        return self.event("response.completed", response=response)
+
+
+def _responses_usage(prompt: int, output: int, reasoning: int) -> dict[str, Any]:
+    return {
+        "input_tokens": prompt,
+        "input_tokens_details": {"cache_write_tokens": 0, "cached_tokens": 0},
+        "output_tokens": output,
+        "output_tokens_details": {"reasoning_tokens": reasoning},
+        "total_tokens": prompt + output,
+    }
+
+
+def responses_text_events(n_deltas: int, seed: int = 8) -> Iterator[bytes]:
+    """Lazily, as SSE blocks: a Responses text answer: created, in_progress, the message item and its
+    content part added, ``n_deltas`` one-token ``response.output_text.delta`` (with ``logprobs: []`` and
+    ``obfuscation``), the ``.done`` events repeating the text, and response.completed with the whole output
+    and usage."""
+    rng = random.Random(seed)
+    stream = _Responses(rng, [], None)
+    yield from stream.start()
+    item_id = "msg_" + rng.randbytes(25).hex()
+    message: dict[str, Any] = {
+        "id": item_id,
+        "type": "message",
+        "status": "in_progress",
+        "content": [],
+        "phase": "final_answer",
+        "role": "assistant",
+    }
+    at = {"item_id": item_id, "output_index": 0, "content_index": 0}
+    yield stream.event("response.output_item.added", item=message, output_index=0)
+    part: dict[str, Any] = {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}
+    yield stream.event("response.content_part.added", part=part, **at)
+    texts: list[str] = []
+    for _ in range(n_deltas):
+        text = _token(rng)
+        texts.append(text)
+        yield stream.event(
+            "response.output_text.delta", delta=text, logprobs=[], obfuscation=_obfuscation(rng, text), **at
+        )
+    text = "".join(texts)
+    yield stream.event("response.output_text.done", logprobs=[], text=text, **at)
+    part = {**part, "text": text}
+    yield stream.event("response.content_part.done", part=part, **at)
+    message = {**message, "status": "completed", "content": [part]}
+    yield stream.event("response.output_item.done", item=message, output_index=0)
+    yield stream.completed([message], _responses_usage(21, n_deltas, 0))
+
+
+def responses_reasoning_call_events(n_summary: int, n_arguments: int, seed: int = 9) -> Iterator[bytes]:
+    """Lazily, as SSE blocks: a reasoning item (encrypted content) whose summary streams as ``n_summary``
+    ``response.reasoning_summary_text.delta`` over two summary parts, then a function call whose arguments
+    stream as ``n_arguments`` ``response.function_call_arguments.delta``, the ``.done`` events, and
+    response.completed."""
+    rng = random.Random(seed)
+    tool = {
+        "type": "function",
+        "description": "Write a file",
+        "name": "write_file",
+        "parameters": {"type": "object", "properties": {"path": {"type": "string"}}, "additionalProperties": True},
+        "strict": False,
+    }
+    stream = _Responses(rng, [tool], "medium")
+    yield from stream.start()
+    reasoning_id = "rs_" + rng.randbytes(25).hex()
+    encrypted = "gAAAAA" + base64.urlsafe_b64encode(rng.randbytes(rng.randrange(900, 1400))).decode()
+    reasoning: dict[str, Any] = {"id": reasoning_id, "type": "reasoning", "encrypted_content": encrypted, "summary": []}
+    yield stream.event("response.output_item.added", item=reasoning, output_index=0)
+    summaries: list[dict[str, Any]] = []
+    first = n_summary // 2
+    for index, n in enumerate((first, n_summary - first)):
+        at = {"item_id": reasoning_id, "output_index": 0, "summary_index": index}
+        part: dict[str, Any] = {"type": "summary_text", "text": ""}
+        yield stream.event("response.reasoning_summary_part.added", part=part, **at)
+        texts = [f"**{_prose(rng, 20).strip().capitalize()}**\n\n"]
+        yield stream.event("response.reasoning_summary_text.delta", delta=texts[0], obfuscation=_obfuscation(rng), **at)
+        for _ in range(n - 1):
+            text = _token(rng)
+            texts.append(text)
+            yield stream.event(
+                "response.reasoning_summary_text.delta", delta=text, obfuscation=_obfuscation(rng, text), **at
+            )
+        part = {**part, "text": "".join(texts)}
+        summaries.append(part)
+        yield stream.event("response.reasoning_summary_text.done", text=part["text"], **at)
+        yield stream.event("response.reasoning_summary_part.done", part=part, **at)
+    reasoning = {**reasoning, "summary": summaries}
+    yield stream.event("response.output_item.done", item=reasoning, output_index=0)
+    call_id = "fc_" + rng.randbytes(25).hex()
+    call: dict[str, Any] = {
+        "id": call_id,
+        "type": "function_call",
+        "status": "in_progress",
+        "arguments": "",
+        "call_id": _ident(rng, "call_", 24),
+        "name": "write_file",
+    }
+    yield stream.event("response.output_item.added", item=call, output_index=1)
+    fragments = _tool_arguments(rng, n_arguments)
+    at = {"item_id": call_id, "output_index": 1}
+    for fragment in fragments:
+        yield stream.event(
+            "response.function_call_arguments.delta", delta=fragment, obfuscation=_obfuscation(rng, fragment), **at
+        )
+    arguments = "".join(fragments)
+    yield stream.event("response.function_call_arguments.done", arguments=arguments, **at)
+    call = {**call, "status": "completed", "arguments": arguments}
+    yield stream.event("response.output_item.done", item=call, output_index=1)
+    yield stream.completed([reasoning, call], _responses_usage(412, n_summary + n_arguments + 300, n_summary + 300))
+
+
 def event_reads(blocks: Iterable[bytes], seed: int = 3) -> Iterator[bytes]:
     """Whole events (SSE events, JSON-array elements) grouped 1-4 per read (deterministic)."""
     rng = random.Random(seed)
@@ -401,11 +751,15 @@ def frames(body: bytes, framing: str) -> list[bytes]:
     """The JSON text of each event of a whole body: for SSE, the ``data: `` of each block between blank
     lines; for the JSON array, its elements split on the separator the service sends (``\\n,\\r\\n``, which
     cannot occur inside a pretty-printed element: raw newlines there are between tokens, and a comma
-    ends its own line). Only for the bodies generated here: no general SSE or JSON parser."""
+    ends its own line). OpenAI chat's final ``data: [DONE]`` is no event, and is left out. Only for the
+    bodies generated here: no general SSE or JSON parser."""
     if framing == "json-array":
         inner = body[1:-1]  # between "[" and "]"
         return inner.split(_ARRAY_SEPARATOR) if inner.strip() else []
-    return [data for block in body.split(_BLANK_LINE[framing]) if (data := block.partition(b"data: ")[2])]
+    found = [data for block in body.split(_BLANK_LINE[framing]) if (data := block.partition(b"data: ")[2])]
+    if found and found[-1] == b"[DONE]":  # OpenAI chat's end marker: no event (the SDKs swallow it)
+        found.pop()
+    return found
 
 
 def decode_events(body: bytes, framing: str = "sse") -> list[dict[str, Any]]:
@@ -428,7 +782,35 @@ def _gemini_kind(event: dict[str, Any]) -> str:
     return "thought" if part.get("thought") else "text"
 
 
-_KINDS = {"anthropic": _anthropic_kind, "gemini": _gemini_kind}
+def _openai_kind(event: dict[str, Any]) -> str:
+    """role, content, tool_call (a call's first delta), arguments, finish; usage or moderation for the
+    ``choices: []`` chunks."""
+    if not event["choices"]:
+        return "usage" if event.get("usage") else "moderation" if "moderation" in event else "empty"
+    choice = event["choices"][0]
+    delta = choice["delta"]
+    if choice.get("finish_reason"):
+        return "finish"
+    if "role" in delta:
+        return "role"
+    calls = delta.get("tool_calls")
+    if calls:
+        return "tool_call" if "id" in calls[0] else "arguments"
+    return "content"
+
+
+def _responses_kind(event: dict[str, Any]) -> str:
+    """The event's type without ``response.`` (``output_text.delta`` …)."""
+    kind: str = event["type"]
+    return kind.removeprefix("response.")
+
+
+_KINDS = {
+    "anthropic": _anthropic_kind,
+    "gemini": _gemini_kind,
+    "openai": _openai_kind,
+    "openai_responses": _responses_kind,
+}
 
 
 def _workload(name: str, description: str, provider: str, framing: str, blocks: list[bytes]) -> Workload:
@@ -463,3 +845,26 @@ def gemini_function_call_workload(n_thoughts: int = 600, n_args: int = 1400) -> 
     description = f"gemini thinking+call (SSE): {n_thoughts} thought, {n_args} partialArgs"
     blocks = list(gemini_wire(gemini_function_call_payloads(n_thoughts, n_args), "sse-crlf"))
     return _workload("gemini_call", description, "gemini", "sse-crlf", blocks)
+
+
+def openai_text_workload(n_deltas: int = 2000) -> Workload:
+    blocks = list(openai_text_events(n_deltas))
+    return _workload("openai_text", f"openai text (SSE): {n_deltas} content deltas", "openai", "sse", blocks)
+
+
+def openai_tool_workload(n_text: int = 20, n_fragments: int = 1000) -> Workload:
+    description = f"openai tools (SSE): {n_text} content, 2 calls, {n_fragments} arguments"
+    blocks = list(openai_tool_events(n_text, n_fragments))
+    return _workload("openai_tool", description, "openai", "sse", blocks)
+
+
+def responses_text_workload(n_deltas: int = 2000) -> Workload:
+    description = f"responses text (SSE): {n_deltas} output_text deltas"
+    blocks = list(responses_text_events(n_deltas))
+    return _workload("responses_text", description, "openai_responses", "sse", blocks)
+
+
+def responses_reasoning_call_workload(n_summary: int = 600, n_arguments: int = 1000) -> Workload:
+    description = f"responses summary+call (SSE): {n_summary} summary, {n_arguments} arguments"
+    blocks = list(responses_reasoning_call_events(n_summary, n_arguments))
+    return _workload("responses_reasoning_call", description, "openai_responses", "sse", blocks)

@@ -28,6 +28,14 @@ from benchmarks.workloads import (
     gemini_text_payloads,
     gemini_text_workload,
     gemini_wire,
+    openai_text_events,
+    openai_text_workload,
+    openai_tool_events,
+    openai_tool_workload,
+    responses_reasoning_call_events,
+    responses_reasoning_call_workload,
+    responses_text_events,
+    responses_text_workload,
     text_events,
     text_workload,
     thinking_tool_events,
@@ -46,6 +54,12 @@ def tiny() -> Config:
         gemini_text_chunks=12,
         gemini_thoughts=4,
         gemini_partial_args=9,
+        openai_text_deltas=14,
+        openai_tool_text_deltas=3,
+        openai_tool_fragments=10,
+        responses_text_deltas=16,
+        responses_summary_deltas=8,
+        responses_argument_deltas=11,
         memory_sizes=[20, 200],
         import_runs=1,
     )
@@ -65,6 +79,10 @@ WORKLOADS = [
     gemini_text_workload(30),
     gemini_text_workload(30, "json-array"),
     gemini_function_call_workload(6, 20),
+    openai_text_workload(40),
+    openai_tool_workload(4, 30),
+    responses_text_workload(40),
+    responses_reasoning_call_workload(12, 30),
 ]
 WORKLOAD_IDS = [w.name for w in WORKLOADS]
 SEPARATORS = {"sse": b"\n\n", "sse-crlf": b"\r\n\r\n", "json-array": b"\n,\r\n"}
@@ -110,8 +128,10 @@ def test_reads_hold_one_to_four_whole_events(workload: Workload) -> None:
         counts = [n + (p.startswith(b"[")) for n, p in zip(counts, workload.pieces, strict=True)]
         assert all(1 <= n <= 4 for n in counts[:-1]) and 0 <= counts[-1] <= 4  # "\n]" may come alone
     else:
+        done = workload.body.endswith(b"\n\ndata: [DONE]\n\n")  # OpenAI chat's end marker: a block, no event
+        assert done == (workload.provider == "openai")
         assert all(p.endswith(separator) for p in workload.pieces)
-        assert all(1 <= n <= 4 for n in counts) and sum(counts) == len(workload.events)
+        assert all(1 <= n <= 4 for n in counts) and sum(counts) == len(workload.events) + done
     assert len(frames(workload.body, workload.framing)) == len(workload.events)
 
 
@@ -144,6 +164,12 @@ def test_generation_is_deterministic_and_lazy() -> None:
     assert b"".join(thinking_tool_events(5, 5, 5)) == b"".join(thinking_tool_events(5, 5, 5))
     assert list(gemini_text_payloads(5)) == list(gemini_text_payloads(5))
     assert list(gemini_function_call_payloads(3, 8)) == list(gemini_function_call_payloads(3, 8))
+    assert b"".join(openai_text_events(9)) == b"".join(openai_text_events(9))
+    assert b"".join(openai_tool_events(2, 9)) == b"".join(openai_tool_events(2, 9))
+    assert b"".join(responses_text_events(9)) == b"".join(responses_text_events(9))
+    assert b"".join(responses_reasoning_call_events(6, 9)) == b"".join(responses_reasoning_call_events(6, 9))
+    assert next(openai_text_events(10**9)).startswith(b'data: {"id":"chatcmpl-')  # lazy too
+    assert next(responses_text_events(10**9)).startswith(b"event: response.created\ndata: ")
     assert next(gemini_text_payloads(10**9))["candidates"][0]["index"] == 0  # lazy too
     assert next(gemini_wire(gemini_function_call_payloads(10**9, 5), "json-array")).startswith(b'[{\n  "candidates"')
     reads = event_reads(text_events(10**9))  # a generator: nothing is built until asked
@@ -230,6 +256,129 @@ def test_gemini_function_call_workload_has_every_kind() -> None:
     assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
 
 
+def data_lines(workload: Workload) -> list[bytes]:
+    return [line for line in workload.body.split(b"\n") if line.startswith(b"data: ")]
+
+
+def test_openai_text_workload_is_realistic() -> None:
+    workload = openai_text_workload(40)
+    assert workload.counts == {"events": 44, "role": 1, "content": 40, "finish": 1, "usage": 1, "moderation": 1}
+    assert b"\r" not in workload.body and workload.body.endswith(b"}\n\ndata: [DONE]\n\n"), "LF framing, [DONE]"
+    lines = data_lines(workload)[:-1]
+    assert all(line.startswith(b'data: {"id":"chatcmpl-') for line in lines)
+    assert all(b'"service_tier":"default","system_fingerprint":null,"choices":[' in line for line in lines)
+    assert all(b',"obfuscation":"' in line for line in lines)
+    events = workload.events
+    assert all(len(e["obfuscation"]) >= 2 for e in events)
+    assert [e["usage"] for e in events[:-2]] == [None] * 42, "usage: null on every chunk with a choice"
+    assert events[0]["choices"][0]["delta"] == {"role": "assistant", "content": "", "refusal": None}
+    deltas = [e["choices"][0] for e in events[1:41]]
+    assert all(c == {"index": 0, "delta": {"content": c["delta"]["content"]}, "finish_reason": None} for c in deltas)
+    assert events[41]["choices"][0] == {"index": 0, "delta": {}, "finish_reason": "stop"}
+    assert events[42]["choices"] == [] and events[42]["usage"]["completion_tokens"] == 40
+    assert events[43]["choices"] == [] and events[43]["usage"] is None and "moderation" in events[43]
+    chunks = translated(workload)
+    assert content(chunks) == "".join(c["delta"]["content"] for c in deltas)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["moderation"] == events[43]["moderation"] and chunks[-1]["usage"]["completion_tokens"] == 40
+    assert all(c["system_fingerprint"] is None and c["service_tier"] == "default" for c in chunks)
+    assert not any("obfuscation" in c for c in chunks)
+
+
+def test_openai_tool_workload_has_two_parallel_calls() -> None:
+    workload = openai_tool_workload(5, 30)
+    assert workload.counts == {
+        "events": 1 + 5 + 2 + 30 + 2,
+        "role": 1,
+        "content": 5,
+        "tool_call": 2,
+        "arguments": 30,
+        "finish": 1,
+        "usage": 1,
+    }
+    events = workload.events
+    assert all(e["choices"][0]["logprobs"] is None for e in events[:-1])
+    assert all(e["system_fingerprint"].startswith("fp_") for e in events)
+    calls = [e["choices"][0]["delta"]["tool_calls"][0] for e in events[6:-2]]
+    assert [c["index"] for c in calls] == [0] * 16 + [1] * 16, "one call after the other"
+    starts = [c for c in calls if "id" in c]
+    assert [c["function"] for c in starts] == [{"name": "write_file", "arguments": ""}] * 2
+    chunks = translated(workload)
+    out = [call for c in chunks if c["choices"] for call in c["choices"][0]["delta"].get("tool_calls") or []]
+    assert [c["id"] for c in out if "id" in c] == [c["id"] for c in starts]
+    for index in (0, 1):
+        arguments = "".join(c["function"]["arguments"] for c in out if c["index"] == index)
+        assert arguments == "".join(c["function"]["arguments"] for c in calls if c["index"] == index)
+        assert isinstance(orjson.loads(arguments), dict)
+    assert content(chunks) == "".join(e["choices"][0]["delta"]["content"] for e in events[1:6])
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_responses_text_workload_is_realistic() -> None:
+    workload = responses_text_workload(40)
+    kinds = ["created", "in_progress", "output_item.added", "content_part.added", *["output_text.delta"] * 40]
+    kinds += ["output_text.done", "content_part.done", "output_item.done", "completed"]
+    assert [e["type"].removeprefix("response.") for e in workload.events] == kinds
+    assert [e["sequence_number"] for e in workload.events] == list(range(48))
+    blocks = workload.body.split(b"\n\n")[:-1]
+    assert all(b.startswith(b"event: response.") and b'\ndata: {"type":"response.' in b for b in blocks)
+    delta = workload.events[4]
+    assert list(delta) == [
+        "type",
+        "content_index",
+        "delta",
+        "item_id",
+        "logprobs",
+        "obfuscation",
+        "output_index",
+        "sequence_number",
+    ], "the current shape: type first, then sorted"
+    text = "".join(e["delta"] for e in workload.events[4:44])
+    assert workload.events[44]["text"] == text
+    completed = workload.events[-1]["response"]
+    assert completed["output"][0]["content"][0]["text"] == text and completed["usage"]["output_tokens"] == 40
+    chunks = translated(workload)
+    assert content(chunks) == text
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["usage"]["completion_tokens"] == 40
+
+
+def test_responses_reasoning_call_workload_has_every_kind() -> None:
+    workload = responses_reasoning_call_workload(12, 30)
+    assert workload.counts == {
+        "events": 2 + 2 + 2 * 3 + 12 + 2 + 30 + 1 + 1,  # lifecycle, items, summary parts, deltas, done
+        "created": 1,
+        "in_progress": 1,
+        "output_item.added": 2,
+        "reasoning_summary_part.added": 2,
+        "reasoning_summary_text.delta": 12,
+        "reasoning_summary_text.done": 2,
+        "reasoning_summary_part.done": 2,
+        "output_item.done": 2,
+        "function_call_arguments.delta": 30,
+        "function_call_arguments.done": 1,
+        "completed": 1,
+    }
+    events = workload.events
+    summary = [e for e in events if e["type"] == "response.reasoning_summary_text.delta"]
+    assert [e["summary_index"] for e in summary] == [0] * 6 + [1] * 6
+    assert all(e["obfuscation"] for e in summary)
+    fragments = [e["delta"] for e in events if e["type"] == "response.function_call_arguments.delta"]
+    arguments = "".join(fragments)
+    assert isinstance(orjson.loads(arguments), dict)
+    item = events[-2]["item"]
+    assert item["type"] == "function_call" and item["arguments"] == arguments
+    chunks = translated(workload)
+    reasoning = content(chunks, "reasoning_content")
+    parts = ["".join(e["delta"] for e in summary if e["summary_index"] == i) for i in (0, 1)]
+    assert reasoning == parts[0] + "\n\n" + parts[1]
+    calls = [call for c in chunks if c["choices"] for call in c["choices"][0]["delta"].get("tool_calls") or []]
+    assert calls[0]["id"] == item["call_id"] and calls[0]["function"]["name"] == "write_file"
+    assert "".join(c["function"]["arguments"] for c in calls) == arguments
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+    assert chunks[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"] == 12 + 300
+
+
 def expected_floor_contents(workload: Workload) -> list[Any]:
     """What the floor's chunks carry, worked out from the events independently of `benchmarks.measure`."""
     if workload.provider == "anthropic":
@@ -239,7 +388,16 @@ def expected_floor_contents(workload: Workload) -> list[Any]:
             else None
             for e in workload.events
         ]
-    found: list[Any] = []
+    if workload.provider == "openai":
+        found = []
+        for event in workload.events:
+            delta = event["choices"][0]["delta"] if event["choices"] else {}
+            text = "".join(c["function"]["arguments"] for c in delta.get("tool_calls", [])) or delta.get("content")
+            found.append(text or None)
+        return found
+    if workload.provider == "openai_responses":
+        return [e["delta"] if e["type"].endswith(".delta") else None for e in workload.events]
+    found = []
     for part in gemini_parts(workload):
         pieces = part.get("functionCall", {}).get("partialArgs")
         found.append(pieces[0]["stringValue"] if pieces and "stringValue" in pieces[0] else part.get("text"))
@@ -257,17 +415,33 @@ def test_floor_emits_one_chunk_per_event(workload: Workload) -> None:
 
 # -- results --------------------------------------------------------------------------------------------
 
+NAMES = (
+    "text",
+    "thinking_tool",
+    "gemini_text",
+    "gemini_text_array",
+    "gemini_call",
+    "openai_text",
+    "openai_tool",
+    "responses_text",
+    "responses_reasoning_call",
+)
+
 
 def test_results_structure(results: dict[str, Any]) -> None:
     assert isinstance(results["python"], str) and results["orjson"]
     names = [w["name"] for w in results["workloads"]]
-    assert names == ["text", "thinking_tool", "gemini_text", "gemini_text_array", "gemini_call"]
+    assert names == list(NAMES)
     assert [(w["provider"], w["framing"]) for w in results["workloads"]] == [
         ("anthropic", "sse"),
         ("anthropic", "sse"),
         ("gemini", "sse-crlf"),
         ("gemini", "json-array"),
         ("gemini", "sse-crlf"),
+        ("openai", "sse"),
+        ("openai", "sse"),
+        ("openai_responses", "sse"),
+        ("openai_responses", "sse"),
     ]
     for w in results["workloads"]:
         assert set(w["timings_ns"]) == {"floor", "stream", "stream_fixed", "stream_whole", "translate"}
@@ -280,6 +454,12 @@ def test_results_structure(results: dict[str, Any]) -> None:
     assert results["workloads"][0]["counts"]["text_delta"] == 30
     assert results["workloads"][2]["counts"]["text"] == results["workloads"][3]["counts"]["text"] == 12
     assert results["workloads"][4]["counts"]["partialArgs"] == 9 and results["workloads"][4]["counts"]["thought"] == 4
+    counts = {w["name"]: w["counts"] for w in results["workloads"]}
+    assert counts["openai_text"]["content"] == 14
+    assert counts["openai_tool"]["content"] == 3 and counts["openai_tool"]["arguments"] == 10
+    assert counts["responses_text"]["output_text.delta"] == 16
+    assert counts["responses_reasoning_call"]["reasoning_summary_text.delta"] == 8
+    assert counts["responses_reasoning_call"]["function_call_arguments.delta"] == 11
 
 
 def test_memory_results(results: dict[str, Any]) -> None:
@@ -303,10 +483,12 @@ def test_import_results(results: dict[str, Any]) -> None:
 def test_targets_and_report(results: dict[str, Any]) -> None:
     names = [t["name"] for t in results["targets"]]
     reads = ["1-4 events/read", "4 KiB reads", "one read"]
-    workloads = ("text", "thinking_tool", "gemini_text", "gemini_text_array", "gemini_call")
-    streams = [f"stream() {w}, {r}" for w in workloads for r in reads]
+    streams = [f"stream() {w}, {r}" for w in NAMES for r in reads]
     assert names == [*streams, "import translators", "memory flat"]
     assert all(isinstance(t["pass"], bool) for t in results["targets"])
+    aims = {t["name"]: t["target"] for t in results["targets"]}
+    assert aims["stream() openai_text, one read"] == "<= 2x floor (aim well below 2x)"
+    assert aims["stream() responses_text, one read"] == "<= 2x floor (aim 1x)"
     text = render(results)
     assert "ratios against the floor measured in the same run" in text
     assert results["python"] in text
