@@ -109,6 +109,7 @@ def test_encoded_mode_gives_the_json_of_the_same_chunks() -> None:
         lambda b, t: b.content(t),
         lambda b, t: b.content(t, index=2),
         lambda b, t: b.reasoning_fragment(t, entry=3),
+        lambda b, t: b.reasoning_summary_fragment(t, entry=1),
         lambda b, t: b.tool_call_arguments(1, t),
         lambda b, t: b.tool_call_arguments(0, t, index=2),
     ]

@@ -89,3 +89,15 @@ def test_json_document_decoder_reads_the_whole_body_at_flush() -> None:
     bad.decode(b"{nope")
     with pytest.raises(TranslationError, match="not JSON"):
         bad.flush()
+
+
+def test_done_marker_is_an_event_only_for_decoders_that_read_it() -> None:
+    from translators.events import DONE_EVENT
+    from translators.providers.openai_chat import ChatDecoder
+
+    body = b'data: {"a": 1}\n\ndata: [DONE]\n\n'
+    assert ChatDecoder().decode(body) == [{"a": 1}, {"type": DONE_EVENT}]
+    with pytest.raises(TranslationError, match="not JSON"):
+        JSONEventDecoder().decode(b"data: [DONE]\n\n")
+    with pytest.raises(TranslationError, match="not JSON"):  # only the exact marker
+        ChatDecoder().decode(b"data: [DONE]x\n\n")

@@ -12,9 +12,10 @@ and ``model`` and enforces the per-choice output contract:
 4. the usage chunk has ``"choices": []``.
 
 Encoded mode (``encoded=True``, used by the byte pipeline only): the steady-state chunks (`content`,
-`reasoning_fragment`, `tool_call_arguments` for a choice already started) come back as their JSON bytes,
-made from a template of the chunk serialised once per stream, byte-identical to ``dumps`` of the dict.
-Every other chunk, and every chunk in the default mode, is a dict; `translate()` never sees bytes.
+`reasoning_fragment`, `reasoning_summary_fragment`, `tool_call_arguments` for a choice already started)
+come back as their JSON bytes, made from a template of the chunk serialised once per stream, byte-identical
+to ``dumps`` of the dict. Every other chunk, and every chunk in the default mode, is a dict; `translate()`
+never sees bytes.
 
 Extension list fields (``reasoning_details``, ``annotations``, ``server_blocks``) give every entry an
 ``index`` counted per field and per choice, because the openai SDK's stream fold merges list entries by
@@ -184,6 +185,9 @@ class ChunkBuilder:
         if kind == "reasoning":
             details = [{"index": entry, "type": "reasoning.text", "text": _MARK}]
             return {self.reasoning_field: _MARK, "reasoning_details": details}
+        if kind == "summary":
+            details = [{"index": entry, "type": "reasoning.summary", "summary": _MARK}]
+            return {self.reasoning_field: _MARK, "reasoning_details": details}
         return {"tool_calls": [{"index": entry, "function": {"arguments": _MARK}}]}
 
     def content(self, text: str, index: int = 0) -> ChunkOut:
@@ -202,6 +206,12 @@ class ChunkBuilder:
         if self._templates is not None and index in self._steady:
             return self._encoded("reasoning", index, entry, text)
         return self.reasoning(text, index, [{"index": entry, "type": "reasoning.text", "text": text}])
+
+    def reasoning_summary_fragment(self, text: str, entry: int, index: int = 0) -> ChunkOut:
+        """Reasoning text that continues ``reasoning_details`` entry ``entry`` (a ``reasoning.summary`` one)."""
+        if self._templates is not None and index in self._steady:
+            return self._encoded("summary", index, entry, text)
+        return self.reasoning(text, index, [{"index": entry, "type": "reasoning.summary", "summary": text}])
 
     def tool_call_start(
         self,

@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, ClassVar, Final, Protocol
 
 from translators._json import JSONDecodeError, loads
 from translators.errors import TranslationError
 from translators.sse import DEFAULT_MAX_EVENT_SIZE, EventStreamDecoder, LineDecoder
 
 __all__ = [
+    "DONE_EVENT",
     "JSONArrayDecoder",
     "JSONDocumentDecoder",
     "JSONEventDecoder",
@@ -58,10 +59,19 @@ def json_object(data: bytes | str, name: str, ordinal: int) -> dict[str, Any]:
     return value
 
 
+DONE_EVENT: Final = "[DONE]"
+"""The ``type`` of the event a `JSONEventDecoder` with ``read_done`` makes of ``data: [DONE]``."""
+
+
 class JSONEventDecoder(EventStreamDecoder[dict[str, Any]]):
-    """Bytes in arbitrary pieces → the JSON object of each SSE event."""
+    """Bytes in arbitrary pieces → the JSON object of each SSE event.
+
+    ``read_done`` (a class attribute; the OpenAI family's subclass sets it): ``data: [DONE]`` is the event
+    ``{"type": "[DONE]"}`` instead of data that is not JSON (checked only where the JSON parse failed).
+    """
 
     __slots__ = ("events",)
+    read_done: ClassVar[bool] = False
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         super().__init__(max_event_size)
@@ -76,6 +86,8 @@ class JSONEventDecoder(EventStreamDecoder[dict[str, Any]]):
         except JSONDecodeError:
             if not raw.strip():
                 return None  # an event with empty data carries nothing (the provider SDKs skip it too)
+            if raw == b"[DONE]" and self.read_done:
+                return {"type": DONE_EVENT}
             return json_object(raw, name.decode("utf-8", "replace") if name else "message", self.events)
         if type(value) is dict:
             if "type" in value or not name or name == b"message":

@@ -76,7 +76,7 @@ from translators._core import Options, ProviderSpec
 from translators._json import dumps_any
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
-from translators.events import JSONEventDecoder
+from translators.events import DONE_EVENT, JSONEventDecoder
 
 __all__ = ["DIALECTS", "DONE_EVENT", "FINISH_REASONS", "IGNORED_FIELDS", "SPECS", "ChatDecoder", "ChatTranslator"]
 
@@ -190,10 +190,12 @@ _DELTA_HANDLED: Final = frozenset(
     | {"function_call", "channel", "annotations"}
 )
 _CHOICE_HANDLED: Final = frozenset({"index", "delta", "finish_reason", "logprobs", "native_finish_reason"})
+_PLAIN_CHOICE_FIELDS: Final = frozenset({"index", "delta", "finish_reason", "logprobs"})
+_CHUNK_FIELDS: Final = frozenset({"usage", "x_groq", "moderation", "prompt_filter_results"})
+"""Top-level fields read from any chunk (`_chunk_fields`)."""
+_SPECIAL_FIELDS: Final = frozenset({"error", "type", "x_groq", "moderation", "prompt_filter_results"})
+"""A chunk with one of these (or a usage) never takes the hot path."""
 MAX_CHOICES: Final = 128
-
-DONE_EVENT: Final = "[DONE]"
-"""The ``type`` of the event `ChatDecoder` makes of ``data: [DONE]``."""
 
 
 class ChatChunk(TypedDict, total=False):
@@ -211,12 +213,7 @@ class ChatDecoder(JSONEventDecoder):
     """`JSONEventDecoder` that also reads ``data: [DONE]``, as ``{"type": "[DONE]"}``."""
 
     __slots__ = ()
-
-    def _event_of(self, data: list[bytes], name: bytes) -> dict[str, Any] | None:
-        if len(data) == 1 and data[0] == b"[DONE]":
-            self.events += 1
-            return {"type": DONE_EVENT}
-        return super()._event_of(data, name)
+    read_done = True
 
 
 class _Tool:
@@ -258,6 +255,17 @@ class ChatTranslator:
 
     def feed(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         self._events += 1
+        if (
+            self._out is not None
+            and event.get("usage") is None
+            and event.keys().isdisjoint(_SPECIAL_FIELDS)
+            and not self._options.strict
+        ):  # the hot path: a chunk with one steady delta and nothing else to read
+            choices = event.get("choices")
+            if type(choices) is list and len(choices) == 1:
+                steady = self._steady_delta(self._out, choices[0])
+                if steady is not None:
+                    return steady
         if "error" in event and event["error"] is not None:
             return self._on_error(event)
         kind = event.get("type")
@@ -282,7 +290,7 @@ class ChatTranslator:
             if type(choice) is not dict:
                 raise self._error("a choice is not an object")
             self._choice(out, choice, chunks)
-        if len(event) > 5 or "usage" in event:  # more than id/object/created/model/choices
+        if self._options.strict or not event.keys().isdisjoint(_CHUNK_FIELDS):
             self._chunk_fields(event)
         if self.done:
             return chunks + self._failed_choice()
@@ -413,19 +421,6 @@ class ChatTranslator:
         delta = choice.get("delta")
         reason = choice.get("finish_reason")
         state = self._choices.get(index)
-        if (
-            state is not None
-            and reason is None
-            and type(delta) is dict
-            and len(delta) == 1
-            and len(choice) - ("logprobs" in choice) <= 3
-            and choice.get("logprobs") is None
-        ):  # the hot path: one content delta of a started choice (index, delta, finish_reason, logprobs)
-            text = delta.get("content")
-            if type(text) is str:
-                if text:
-                    chunks.append(out.content(text, index))
-                return
         if state is None:
             state = self._new_choice(out, index, chunks)
         if out.finished(index):
@@ -437,13 +432,40 @@ class ChatTranslator:
         if delta is not None:
             if type(delta) is not dict:
                 raise self._error("choice 'delta' is not an object")
-            self._delta(out, state, index, choice, delta, chunks)
+            self._delta(out, state, index, choice, delta, chunks, reason is None)
         elif choice.get("logprobs") is not None:
             chunks.append(out.delta({}, index, logprobs=choice["logprobs"]))
         if reason is not None:
             self._finish(out, state, index, choice, reason, chunks)
         elif not out.started(index):
             chunks.append(out.delta({}, index, extra=_choice_extra(choice)))
+
+    def _steady_delta(self, out: ChunkBuilder, choice: Any) -> list[ChunkOut] | None:
+        """A started choice's plain content delta or argument fragment, fast; None: anything else."""
+        if type(choice) is not dict or not choice.keys() <= _PLAIN_CHOICE_FIELDS:
+            return None
+        if choice.get("finish_reason") is not None or choice.get("logprobs") is not None:
+            return None
+        delta, index = choice.get("delta"), choice.get("index", 0)
+        state = self._choices.get(index) if type(index) is int else None
+        if state is None or type(delta) is not dict or len(delta) != 1:
+            return None
+        text = delta.get("content")
+        if type(text) is str:
+            return [out.content(text, index)] if text else []
+        calls = delta.get("tool_calls")
+        if type(calls) is list and len(calls) == 1:
+            call = calls[0]
+            key = call.get("index") if type(call) is dict and len(call) == 2 else None
+            if type(key) is int:
+                tool = state.tools.get(key)
+                function = call.get("function")
+                if tool is not None and type(function) is dict and len(function) == 1:
+                    fragment = function.get("arguments")
+                    if type(fragment) is str:
+                        state.last_tool = tool
+                        return [out.tool_call_arguments(tool.index, fragment, index)] if fragment else []
+        return None
 
     def _new_choice(self, out: ChunkBuilder, index: int, chunks: list[ChunkOut]) -> _Choice:
         for lower in range(index):  # the openai SDK's fold needs choices to appear in index order
@@ -468,7 +490,9 @@ class ChatTranslator:
         choice: Mapping[str, Any],
         delta: dict[str, Any],
         chunks: list[ChunkOut],
+        open_choice: bool = True,
     ) -> None:
+        """``open_choice`` False: the same chunk finishes the choice, and the finish carries its extras."""
         fields: dict[str, Any] = {}
         content = delta.get("content")
         if type(content) is str:
@@ -504,7 +528,7 @@ class ChatTranslator:
             for key, value in delta.items():
                 if key not in _DELTA_HANDLED and value is not None:
                     fields[key] = value  # audio and whatever a dialect adds: passed through
-        extra = _choice_extra(choice)
+        extra = _choice_extra(choice) if open_choice else None
         logprobs = choice.get("logprobs")
         if fields or logprobs is not None or extra or not out.started(index):
             chunk = out.delta(fields, index, logprobs=logprobs, extra=extra)
@@ -625,7 +649,7 @@ class ChatTranslator:
 
 def _choice_extra(choice: Mapping[str, Any]) -> dict[str, Any] | None:
     """Choice-level fields a dialect adds (Azure's ``content_filter_results`` …), when not empty."""
-    if len(choice) <= 4 and "content_filter_results" not in choice:
+    if choice.keys() <= _CHOICE_HANDLED:
         return None
     extra = {k: v for k, v in choice.items() if k not in _CHOICE_HANDLED and v is not None and v != {} and v != []}
     return extra or None

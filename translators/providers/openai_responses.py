@@ -130,12 +130,12 @@ _NOT_SERVER_BLOCKS: Final = frozenset({"message", "reasoning", "function_call", 
 
 
 class _Call:
-    __slots__ = ("arguments", "id", "tool_index")
+    __slots__ = ("id", "sent", "tool_index")
 
     def __init__(self, call_id: str, tool_index: int, arguments: str) -> None:
         self.id = call_id
         self.tool_index = tool_index
-        self.arguments = arguments  # the text sent so far
+        self.sent = [arguments]  # the argument text sent so far, in pieces (joined only at the end)
 
 
 class ResponsesTranslator:
@@ -355,7 +355,7 @@ class ResponsesTranslator:
         elif not text:
             return []
         elif summary:
-            detail = {"index": entry, "type": "reasoning.summary", "summary": text}
+            return [out.reasoning_summary_fragment(text, entry)]
         else:
             return [out.reasoning_fragment(text, entry)]
         return [out.reasoning(text, details=[detail])]
@@ -364,13 +364,19 @@ class ResponsesTranslator:
 
     def _on_item_added(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         item = self._object(event, "item")
-        if item.get("type") in _CLIENT_CALLS:
+        if self._item_type(item) in _CLIENT_CALLS:
             return self._start_call(item, self._ref(event, "output_index"))
         return []
 
+    def _item_type(self, item: Mapping[str, Any]) -> str:
+        kind = item.get("type")
+        if not isinstance(kind, str):
+            raise self._error("an output item has no string 'type'")
+        return kind
+
     def _on_item_done(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         item = self._object(event, "item")
-        kind = item.get("type")
+        kind = self._item_type(item)
         out = self._builder()
         if kind in _CLIENT_CALLS:
             output_index = self._ref(event, "output_index")
@@ -387,7 +393,7 @@ class ResponsesTranslator:
                 detail["id"] = item["id"]
             detail["format"] = REASONING_FORMAT
             return [out.delta({"reasoning_details": [detail]})]
-        if kind in _NOT_SERVER_BLOCKS or not isinstance(kind, str):
+        if kind in _NOT_SERVER_BLOCKS:
             return []
         return [out.delta({"server_blocks": [extension_entry(out.next_entry("server_blocks"), item)]})]
 
@@ -427,7 +433,7 @@ class ResponsesTranslator:
             return []
         if not text:
             return []
-        call.arguments += text
+        call.sent.append(text)
         return [self._builder().tool_call_arguments(call.tool_index, text)]
 
     def _on_arguments_done(self, event: Mapping[str, Any]) -> list[ChunkOut]:
@@ -438,12 +444,13 @@ class ResponsesTranslator:
 
     def _complete(self, call: _Call, final: Any) -> list[ChunkOut]:
         """The rest of a call's arguments when its final text says the deltas sent less."""
-        if not isinstance(final, str) or final == call.arguments:
+        sent = "".join(call.sent)
+        if not isinstance(final, str) or final == sent:
             return []
-        if not final.startswith(call.arguments):
+        if not final.startswith(sent):
             raise self._error(f"final arguments of call {call.id} do not continue the streamed ones")
-        rest = final[len(call.arguments) :]
-        call.arguments = final
+        rest = final[len(sent) :]
+        call.sent = [final]
         return [self._builder().tool_call_arguments(call.tool_index, rest)]
 
 
