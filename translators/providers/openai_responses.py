@@ -165,6 +165,14 @@ class ResponsesTranslator:
             if type(text) is str and self._out is not None:
                 self._content_length += len(text)
                 return [self._out.content(text)] if text else []
+        elif kind == "response.function_call_arguments.delta":  # the other hot path: a known call's fragment
+            text, item_id = event.get("delta"), event.get("item_id")
+            call = self._calls.get(item_id) if type(item_id) is str else None
+            if call is not None and type(text) is str and self._out is not None:
+                if not text:
+                    return []
+                call.sent.append(text)
+                return [self._out.tool_call_arguments(call.tool_index, text)]
         handler = _HANDLERS.get(kind) if isinstance(kind, str) else None
         if handler is not None:
             if self._out is None and kind not in _BEFORE_START:
