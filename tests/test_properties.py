@@ -479,7 +479,8 @@ def test_head_is_the_same_in_every_chunk(model: str, msg_id: str, fragments: lis
         chunks = run_translate(events, **options)
         out = run_stream(body, **options)
     heads = {(c["id"], c["model"]) for c in chunks}
-    assert heads == {(options.get("id", "chatcmpl-" + msg_id), options.get("model", model))}
+    derived = "chatcmpl-" + msg_id if msg_id else f"chatcmpl-anthropic-{CREATED}"  # an empty id is never the id
+    assert heads == {(options.get("id", derived), options.get("model", model))}
     payloads, _ = check_stream_output(out, usage=True)
     assert {(c["id"], c["model"]) for c in payloads} == heads
     assert payloads == chunks

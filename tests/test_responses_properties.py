@@ -338,7 +338,7 @@ def test_contract(data: st.DataObject) -> None:
         if "error" in chunk:
             continue
         assert head is not None
-        default_id = f"chatcmpl-{head['id']}" if head["id"] else f"chatcmpl-responses-{CREATED}"
+        default_id = f"chatcmpl-{head['id']}" if head["id"] else f"chatcmpl-openai_responses-{CREATED}"
         assert chunk["id"] == opts.get("id", default_id)
         assert chunk["model"] == opts.get("model", head["model"])
         assert chunk["created"] == CREATED

@@ -17,10 +17,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from translators._json import dumps, dumps_any
-from translators.chunks import Chunk, ChunkOut, error_event
+from translators.chunks import Chunk, ChunkBuilder, ChunkOut, error_event
 from translators.errors import TranslationError
 from translators.sse import DEFAULT_MAX_EVENT_SIZE, DONE, encode_json
 
@@ -30,6 +30,7 @@ __all__ = [
     "ProviderSpec",
     "Translator",
     "as_event_dict",
+    "stream_builder",
 ]
 
 Event = Mapping[str, Any]
@@ -65,6 +66,43 @@ class Options:
         if unknown:
             raise TypeError(f"unknown option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         return cls(**options)
+
+
+def stream_builder(
+    options: Options,
+    provider: str,
+    *,
+    upstream_id: Any,
+    model: Any,
+    created: Any = None,
+    id_prefix: str = "chatcmpl-",
+    extra: dict[str, Any] | None = None,
+    encoded: bool = False,
+) -> ChunkBuilder:
+    """The `ChunkBuilder` of one stream, its identity from the options, else from the upstream's first event.
+
+    ``id``: the option; else ``id_prefix + upstream_id`` (a non-empty string); else ``chatcmpl-<provider>-<created>``.
+    ``created``: the option; else the upstream's unix time (a positive number); else the clock read by `Options`.
+    ``model``: the option; else the upstream's (a string); else ``""``.
+    """
+    stream_created = cast(int, options.created)  # Options fills it in
+    if options.created_from_clock and type(created) in (int, float) and created > 0:
+        stream_created = int(created)
+    if options.id is not None:
+        stream_id = options.id
+    elif isinstance(upstream_id, str) and upstream_id:
+        stream_id = id_prefix + upstream_id
+    else:
+        stream_id = f"chatcmpl-{provider}-{stream_created}"
+    return ChunkBuilder(
+        provider=provider,
+        id=stream_id,
+        created=stream_created,
+        model=options.model if options.model is not None else (model if isinstance(model, str) else ""),
+        reasoning_field=options.reasoning_field,
+        extra=extra,
+        encoded=encoded,
+    )
 
 
 class Translator(Protocol):

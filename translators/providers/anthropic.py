@@ -65,7 +65,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Literal, TypedDict, cast
 
-from translators._core import Options, ProviderSpec
+from translators._core import Options, ProviderSpec, stream_builder
 from translators._json import dumps_any
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
@@ -256,14 +256,9 @@ class AnthropicTranslator:
             raise self._error("second message_start")
         message = self._field(event, "message", dict)
         msg_id = self._field(message, "id", str)
-        options = self._options
-        self._out = ChunkBuilder(
-            provider=PROVIDER,
-            id=options.id if options.id is not None else f"chatcmpl-{msg_id}",
-            created=cast(int, options.created),  # Options fills it in
-            model=options.model if options.model is not None else str(message.get("model") or ""),
-            reasoning_field=options.reasoning_field,
-            encoded=self._encoded,
+        model = message.get("model")
+        self._out = stream_builder(
+            self._options, PROVIDER, upstream_id=msg_id, model=str(model or ""), encoded=self._encoded
         )
         usage = message.get("usage")
         if isinstance(usage, Mapping):

@@ -92,9 +92,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, Final, TypedDict, cast
+from typing import Any, Final, TypedDict
 
-from translators._core import Options, ProviderSpec, as_event_dict
+from translators._core import Options, ProviderSpec, as_event_dict, stream_builder
 from translators._json import dumps, dumps_any
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
@@ -566,24 +566,13 @@ class GeminiTranslator:
 
     def _start(self, event: Mapping[str, Any]) -> ChunkBuilder:
         """The first object fixes the stream's id and model."""
-        options = self._options
-        created = cast(int, options.created)  # Options fills it in
-        if options.created_from_clock:
-            created = _unix_time(event.get("createTime"), created)
-        response_id = event.get("responseId")
-        model = event.get("modelVersion")
-        if options.id is not None:
-            stream_id = options.id
-        elif isinstance(response_id, str) and response_id:
-            stream_id = f"chatcmpl-{response_id}"
-        else:
-            stream_id = f"chatcmpl-gemini-{created}"
-        self._out = ChunkBuilder(
-            provider=PROVIDER,
-            id=stream_id,
+        created = _unix_time(event.get("createTime"), None)
+        self._out = stream_builder(
+            self._options,
+            PROVIDER,
+            upstream_id=event.get("responseId"),
+            model=event.get("modelVersion"),
             created=created,
-            model=options.model if options.model is not None else (model if isinstance(model, str) else ""),
-            reasoning_field=options.reasoning_field,
             encoded=self._encoded,
         )
         return self._out
@@ -1047,7 +1036,7 @@ def _logprob(token: Any) -> dict[str, Any]:
     }
 
 
-def _unix_time(stamp: Any, default: int) -> int:
+def _unix_time(stamp: Any, default: int | None) -> int | None:
     """Vertex's ``createTime`` (RFC 3339 in UTC, ``2026-04-02T17:03:50.399550Z``) in whole seconds."""
     if not isinstance(stamp, str) or len(stamp) < 20 or stamp[-1] != "Z":
         return default

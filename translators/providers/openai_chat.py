@@ -70,9 +70,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Final, TypedDict, cast
+from typing import Any, Final, TypedDict
 
-from translators._core import Options, ProviderSpec
+from translators._core import Options, ProviderSpec, stream_builder
 from translators._json import dumps_any
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
@@ -312,24 +312,14 @@ class ChatTranslator:
         self._chunk_fields(event)
 
     def _start(self, event: Mapping[str, Any]) -> ChunkBuilder:
-        options = self._options
-        upstream_id, model, created = event.get("id"), event.get("model"), event.get("created")
-        stream_created = cast(int, options.created)
-        if options.created_from_clock and type(created) is int and created > 0:
-            stream_created = created
-        if options.id is not None:
-            stream_id = options.id
-        elif isinstance(upstream_id, str) and upstream_id:
-            stream_id = upstream_id
-        else:
-            stream_id = f"chatcmpl-{self._provider}-{stream_created}"
         head = {key: event[key] for key in _HEAD_FIELDS if key in event}
-        self._out = ChunkBuilder(
-            provider=self._provider,
-            id=stream_id,
-            created=stream_created,
-            model=options.model if options.model is not None else (model if isinstance(model, str) else ""),
-            reasoning_field=options.reasoning_field,
+        self._out = stream_builder(
+            self._options,
+            self._provider,
+            upstream_id=event.get("id"),
+            model=event.get("model"),
+            created=event.get("created"),
+            id_prefix="",  # a chat id already
             extra=head,
             encoded=self._encoded,
         )

@@ -55,7 +55,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
-from translators._core import Options, ProviderSpec
+from translators._core import Options, ProviderSpec, stream_builder
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
 from translators.errors import TranslationError
 from translators.providers.openai_chat import DONE_EVENT, ChatDecoder
@@ -229,25 +229,14 @@ class ResponsesTranslator:
         if self._out is not None:
             raise self._error("a second response.created")
         response = self._object(event, "response")
-        options = self._options
-        response_id, model, created_at = response.get("id"), response.get("model"), response.get("created_at")
-        created = cast(int, options.created)
-        if options.created_from_clock and isinstance(created_at, (int, float)) and created_at > 0:
-            created = int(created_at)
-        if options.id is not None:
-            stream_id = options.id
-        elif isinstance(response_id, str) and response_id:
-            stream_id = f"chatcmpl-{response_id}"
-        else:
-            stream_id = f"chatcmpl-responses-{created}"
-        head = {"service_tier": response["service_tier"]} if response.get("service_tier") is not None else None
-        self._out = ChunkBuilder(
-            provider=PROVIDER,
-            id=stream_id,
-            created=created,
-            model=options.model if options.model is not None else (model if isinstance(model, str) else ""),
-            reasoning_field=options.reasoning_field,
-            extra=head,
+        tier = response.get("service_tier")
+        self._out = stream_builder(
+            self._options,
+            PROVIDER,
+            upstream_id=response.get("id"),
+            model=response.get("model"),
+            created=response.get("created_at"),
+            extra={"service_tier": tier} if tier is not None else None,
             encoded=self._encoded,
         )
         return [self._out.role()]
