@@ -57,6 +57,7 @@ from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionChunk
 
 from tests.strategies import json_fragments, texts, tool_inputs, tricky_strings
+from tests.test_openai_chat_fixtures import EXTRA_KEYS as FIXTURE_EXTRA_KEYS
 
 __all__ = [
     "CHAT_FIELD_NAMES",
@@ -924,36 +925,8 @@ DEVIATIONS: dict[str, tuple[str, ...]] = {
 """What each dialect sends that ``ChatCompletionChunk`` rejects; `as_sdk_chunk` normalises exactly these."""
 
 EXTRA_KEYS: dict[str, set[str]] = {
-    "openai": set(),
-    "azure": {"ChatCompletionChunk.prompt_filter_results", "Choice.content_filter_results"},
-    "deepseek": {
-        "ChoiceDelta.reasoning_content",
-        "CompletionUsage.prompt_cache_hit_tokens",
-        "CompletionUsage.prompt_cache_miss_tokens",
-    },
-    "mistral": set(),
-    "xai": {"ChoiceDelta.reasoning_content", "CompletionUsage.num_sources_used", "CompletionUsage.cost_in_usd_ticks"},
-    "groq": {
-        "ChatCompletionChunk.x_groq",
-        "ChoiceDelta.reasoning",
-        "ChoiceDelta.channel",
-        "CompletionUsage.queue_time",
-        "CompletionUsage.prompt_time",
-        "CompletionUsage.completion_time",
-        "CompletionUsage.total_time",
-    },
-    "openrouter": {
-        "ChatCompletionChunk.provider",
-        "ChatCompletionChunk.error",
-        "Choice.native_finish_reason",
-        "ChoiceDelta.reasoning",
-        "ChoiceDelta.reasoning_details",
-        "ChoiceDelta.annotations",
-        "CompletionUsage.cost",
-        "CompletionUsage.is_byok",
-        "CompletionUsage.cost_details",
-        "CompletionTokensDetails.image_tokens",
-    },
+    dialect: keys | ({"ChoiceDelta.annotations"} if dialect == "openrouter" else set())
+    for dialect, keys in FIXTURE_EXTRA_KEYS.items()
 }
 """The keys each dialect adds that the SDK models do not declare, as ``<SDK model>.<key>``."""
 

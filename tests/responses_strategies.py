@@ -53,6 +53,7 @@ from hypothesis import strategies as st
 from openai.types.responses import ResponseStreamEvent
 
 from tests.strategies import json_fragments, texts, tool_inputs, tricky_strings
+from tests.test_responses_fixtures import extras_of
 
 __all__ = [
     "BUILT_IN_KINDS",
@@ -819,22 +820,6 @@ SDK_EVENT_TYPES = frozenset(_MODELS)
 """Every event type of the SDK's ``ResponseStreamEvent`` union."""
 
 
-def _extras(value: Any, path: str = "") -> list[str]:
-    """Paths of the keys pydantic kept as extras (keys the SDK does not declare) anywhere in a model tree."""
-    found: list[str] = []
-    if isinstance(value, pydantic.BaseModel):
-        found += [f"{path}.{key}" for key in (value.model_extra or {})]
-        for name in type(value).model_fields:
-            found += _extras(getattr(value, name), f"{path}.{name}")
-    elif isinstance(value, (list, tuple)):
-        for n, item in enumerate(value):
-            found += _extras(item, f"{path}[{n}]")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            found += _extras(item, f"{path}.{key}")
-    return found
-
-
 def validate_event(event: Event) -> pydantic.BaseModel:
     """``event`` validated with ``TypeAdapter(ResponseStreamEvent)``; AssertionError unless it validates as the
     model of its own ``type`` (the union is not discriminated and its models allow extra keys) with no key the
@@ -844,7 +829,7 @@ def validate_event(event: Event) -> pydantic.BaseModel:
     model = _ADAPTER.validate_python(copy.deepcopy(event))
     assert isinstance(model, pydantic.BaseModel)
     assert getattr(model, "type", None) == event["type"], f"{event['type']} validated as {type(model).__name__}"
-    extras = [p for p in _extras(model) if not (p == ".obfuscation" and event["type"].endswith(".delta"))]
+    extras = [p for p in extras_of(model) if not (p == ".obfuscation" and event["type"].endswith(".delta"))]
     assert not extras, f"{event['type']}: keys the SDK does not declare: {extras}"
     return model
 

@@ -210,20 +210,20 @@ SHIMS: dict[str, Shim] = {
 }
 
 
-def _extras(value: Any, path: str = "") -> list[str]:
+def extras_of(value: Any, path: str = "") -> list[str]:
     """Paths of keys pydantic kept as extras anywhere in a validated tree, minus the WIRE_ONLY ones."""
     found: list[str] = []
     if isinstance(value, pydantic.BaseModel):
         allowed = WIRE_ONLY.get(type(value).__name__, frozenset())
         found += [f"{path}.{key}" for key in (value.model_extra or {}) if key not in allowed]
         for name in type(value).model_fields:
-            found += _extras(getattr(value, name), f"{path}.{name}")
+            found += extras_of(getattr(value, name), f"{path}.{name}")
     elif isinstance(value, (list, tuple)):
         for n, item in enumerate(value):
-            found += _extras(item, f"{path}[{n}]")
+            found += extras_of(item, f"{path}[{n}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            found += _extras(item, f"{path}.{key}")
+            found += extras_of(item, f"{path}.{key}")
     return found
 
 
@@ -239,7 +239,7 @@ def validate(event: Event, position: int = 0, shims: set[str] | None = None) -> 
     model = ADAPTER.validate_python(candidate)
     assert isinstance(model, pydantic.BaseModel)
     assert getattr(model, "type", None) == event["type"], f"validated as {type(model).__name__}"
-    extras = [p for p in _extras(model) if not (p == ".obfuscation" and event["type"].endswith(".delta"))]
+    extras = [p for p in extras_of(model) if not (p == ".obfuscation" and event["type"].endswith(".delta"))]
     assert not extras, f"{event['type']}: keys the SDK does not know: {extras}"
     return model
 
