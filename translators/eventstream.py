@@ -1,0 +1,265 @@
+"""AWS event-stream framing (``application/vnd.amazon.eventstream``): bytes → frames → event dicts.
+
+The binary framing of Bedrock's ``ConverseStream`` (and S3 Select, Transcribe, …), described in
+https://docs.aws.amazon.com/AmazonS3/latest/API/RESTSelectObjectAppendix.html; the reference decoder is
+botocore's ``botocore/eventstream.py`` (``EventStreamBuffer``). Every integer is big-endian. A message is::
+
+    prelude    total_length u32 | headers_length u32 | prelude_crc u32 (CRC32 of the 8 bytes before it)
+    headers    headers_length bytes of: name_len u8, name (UTF-8), value_type u8, value
+    payload    total_length - headers_length - 16 bytes
+    message_crc u32: CRC32 of every byte of the message before it
+
+Header values by type: 0 true, 1 false, 2 i8, 3 i16, 4 i32, 5 i64, 6 bytes (u16 length + bytes),
+7 string (u16 length + UTF-8), 8 timestamp (i64 milliseconds since the epoch, kept as that int, as
+botocore does), 9 UUID (16 bytes, kept as bytes, as botocore does). A repeated header name keeps its
+last value (as botocore does).
+
+Two decoders, with the interface of those in `translators.events` (``decode(piece)`` in arbitrary pieces,
+``flush()`` at the end of the body, bounded memory):
+
+* `EventStreamFrameDecoder`: each message as a `Frame` (headers dict, payload bytes).
+* `JSONFrameDecoder`: each message as the event dict boto3's ``converse_stream`` yields, keyed by the
+  ``:event-type`` header (``{"contentBlockDelta": {...}}``), with the payload's JSON object as the value
+  (kept whole: Bedrock's random-length ``"p"`` padding field stays in; boto3 drops it only because its
+  model has no such member). An ``exception`` (or ``error``) message becomes
+  ``{"error": {"type": ..., "message": ..., "headers": {...}}}``.
+
+Both CRCs are checked, as are the lengths (a message is at least 16 bytes, its headers fit in it); a
+``total_length`` above ``max_event_size`` is refused as soon as its prelude is in, before the rest is
+buffered. The body is kept in one ``bytearray`` with a read offset, and whole messages are sliced out of
+it: each byte is copied a constant number of times however the reads cut it. Bad input raises
+`TranslationError` with ``where="byte N"`` (N counted from the start of the body); the messages
+completed before the fault come out first, and the error is raised by the next call.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import Any, Generic, NamedTuple, TypeVar
+
+from translators._json import JSONDecodeError, loads
+from translators.errors import TranslationError
+from translators.sse import DEFAULT_MAX_EVENT_SIZE
+
+__all__ = ["EventStreamFrameDecoder", "Frame", "FrameDecoderBase", "JSONFrameDecoder"]
+
+T = TypeVar("T")
+
+_PRELUDE = struct.Struct(">III")
+_U32 = struct.Struct(">I")
+_MIN_FRAME = 16  # prelude (12) + message CRC (4)
+# value_type → struct format of the fixed-size values (0 and 1 have no value bytes; 6, 7 are sized)
+_FIXED: dict[int, struct.Struct] = {
+    2: struct.Struct(">b"),
+    3: struct.Struct(">h"),
+    4: struct.Struct(">i"),
+    5: struct.Struct(">q"),
+    8: struct.Struct(">q"),
+}
+_U16 = struct.Struct(">H")
+
+
+class Frame(NamedTuple):
+    """One event-stream message: its headers (name → bool, int, bytes or str) and its raw payload."""
+
+    headers: dict[str, Any]
+    payload: bytes
+
+
+class FrameDecoderBase(Generic[T]):
+    """Bytes in arbitrary pieces → one item per message; subclasses say what a message becomes."""
+
+    __slots__ = ("_base", "_buf", "_error", "_max", "_pos", "frames")
+
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        self._max = max_event_size
+        self._buf = bytearray()  # the body from the first byte not yet part of a decoded message
+        self._pos = 0  # within a decode: where the next message starts in _buf
+        self._base = 0  # offset in the body of _buf[0]
+        self._error: TranslationError | None = None
+        self.frames = 0
+        """Messages decoded so far."""
+
+    @property
+    def offset(self) -> int:
+        """Bytes of the body taken in so far."""
+        return self._base + len(self._buf)
+
+    def decode(self, chunk: bytes) -> list[T]:
+        """The items of the messages completed by ``chunk``."""
+        if self._error is not None:
+            raise self._error
+        buf = self._buf
+        buf += chunk
+        items: list[T] = []
+        try:
+            self._run(buf, items)
+        except TranslationError as exc:
+            self._error = exc
+        if self._pos:  # drop the decoded messages (a prefix delete: no copy of what is left, in CPython)
+            if self._pos == len(buf):
+                buf.clear()
+            else:
+                del buf[: self._pos]
+            self._base += self._pos
+            self._pos = 0
+        if self._error is not None and not items:
+            raise self._error
+        return items
+
+    def flush(self) -> list[T]:
+        """End of body: nothing, or `TranslationError` when it ended inside a message."""
+        if self._error is not None:
+            raise self._error
+        if self._buf:
+            self._error = TranslationError(
+                f"body ended inside an event-stream frame ({len(self._buf)} bytes of it)",
+                where=f"byte {self._base}",
+            )
+            raise self._error
+        return []
+
+    def _run(self, buf: bytearray, items: list[T]) -> None:
+        limit, end = self._max, len(buf)
+        with memoryview(buf) as view:
+            while True:
+                start = self._pos
+                if end - start < 12:
+                    return
+                total, headers_length, prelude_crc = _PRELUDE.unpack_from(buf, start)
+                where = self._base + start
+                if zlib.crc32(view[start : start + 8]) != prelude_crc:
+                    raise TranslationError("event-stream prelude CRC mismatch", where=f"byte {where}")
+                if total < _MIN_FRAME:
+                    raise TranslationError(
+                        f"event-stream frame length {total} is below the minimum of 16", where=f"byte {where}"
+                    )
+                if total > limit:
+                    raise TranslationError(
+                        f"event-stream frame of {total} bytes is larger than max_event_size ({limit} bytes)",
+                        where=f"byte {where}",
+                    )
+                if headers_length > total - _MIN_FRAME:
+                    raise TranslationError(
+                        f"event-stream headers length {headers_length} does not fit in a frame of {total} bytes",
+                        where=f"byte {where}",
+                    )
+                if end - start < total:
+                    return
+                crc_at = start + total - 4
+                if zlib.crc32(view[start:crc_at]) != _U32.unpack_from(buf, crc_at)[0]:
+                    raise TranslationError("event-stream message CRC mismatch", where=f"byte {self._base + crc_at}")
+                headers_end = start + 12 + headers_length
+                headers = self._headers(view, start + 12, headers_end)
+                payload = bytes(view[headers_end:crc_at])
+                self._pos = start + total
+                self.frames += 1
+                item = self._item(headers, payload, where)
+                if item is not None:
+                    items.append(item)
+
+    def _headers(self, view: memoryview, pos: int, end: int) -> dict[str, Any]:
+        """The headers in ``view[pos:end]`` (already covered by the message CRC, but maybe ill-formed)."""
+        headers: dict[str, Any] = {}
+        while pos < end:
+            at = pos
+            name_end = pos + 1 + view[pos]
+            if name_end >= end:  # the name, then at least the value type byte
+                raise self._bad_header("runs past the end of the headers", at)
+            try:
+                name = str(view[pos + 1 : name_end], "utf-8")
+                value_type = view[name_end]
+                pos = name_end + 1
+                value: Any
+                if value_type <= 1:
+                    value = value_type == 0
+                elif value_type in _FIXED:
+                    fixed = _FIXED[value_type]
+                    if pos + fixed.size > end:
+                        raise self._bad_header("runs past the end of the headers", at)
+                    value = fixed.unpack_from(view, pos)[0]
+                    pos += fixed.size
+                elif value_type == 6 or value_type == 7:
+                    if pos + 2 > end:
+                        raise self._bad_header("runs past the end of the headers", at)
+                    value_end = pos + 2 + _U16.unpack_from(view, pos)[0]
+                    if value_end > end:
+                        raise self._bad_header("runs past the end of the headers", at)
+                    value = bytes(view[pos + 2 : value_end])
+                    if value_type == 7:
+                        value = value.decode("utf-8")
+                    pos = value_end
+                elif value_type == 9:
+                    if pos + 16 > end:
+                        raise self._bad_header("runs past the end of the headers", at)
+                    value = bytes(view[pos : pos + 16])
+                    pos += 16
+                else:
+                    raise self._bad_header(f"has unknown value type {value_type}", at)
+            except UnicodeDecodeError:
+                raise self._bad_header("is not valid UTF-8", at) from None
+            headers[name] = value
+        return headers
+
+    def _bad_header(self, what: str, at: int) -> TranslationError:
+        return TranslationError(f"event-stream header {what}", where=f"byte {self._base + at}")
+
+    def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> T | None:
+        """One decoded message (``where``: its first byte's offset in the body); None drops it."""
+        raise NotImplementedError
+
+
+class EventStreamFrameDecoder(FrameDecoderBase[Frame]):
+    """Bytes in arbitrary pieces → `Frame` (headers, payload) per event-stream message."""
+
+    __slots__ = ()
+
+    def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> Frame:
+        return Frame(headers, payload)
+
+
+class JSONFrameDecoder(FrameDecoderBase[dict[str, Any]]):
+    """Bytes in arbitrary pieces → the event dict of each message, as boto3's ``converse_stream`` yields.
+
+    * ``:message-type`` ``event``: ``{<:event-type>: <payload's JSON object>}`` (an empty payload is ``{}``);
+    * ``exception`` or ``error``: ``{"error": {"type", "message", "headers"}}``, the type from
+      ``:exception-type`` (or ``:error-code``), the message from the payload's ``message`` (or
+      ``Message``), else the ``:error-message`` header;
+    * anything else, a missing ``:event-type``, or a payload that is not a JSON object:
+      `TranslationError`.
+    """
+
+    __slots__ = ()
+
+    def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> dict[str, Any]:
+        kind = headers.get(":message-type")
+        if kind == "event":
+            event_type = headers.get(":event-type")
+            if type(event_type) is not str:
+                raise TranslationError("event-stream event has no :event-type header", where=f"byte {where}")
+            return {event_type: self._json(payload, where)}
+        if kind == "exception" or kind == "error":
+            body = self._json(payload, where)
+            error_type = headers.get(":exception-type", headers.get(":error-code", kind))
+            message = body.get("message", body.get("Message"))
+            if type(message) is not str:
+                message = headers.get(":error-message", "")
+            return {"error": {"type": error_type, "message": message, "headers": headers}}
+        raise TranslationError(
+            f"event-stream :message-type {kind!r} is not event, exception or error", where=f"byte {where}"
+        )
+
+    @staticmethod
+    def _json(payload: bytes, where: int) -> dict[str, Any]:
+        if not payload.strip():
+            return {}
+        try:
+            value = loads(payload)
+        except (JSONDecodeError, UnicodeDecodeError) as exc:
+            raise TranslationError(f"event-stream payload is not JSON: {exc}", where=f"byte {where}") from None
+        if type(value) is not dict:
+            raise TranslationError(
+                f"event-stream payload is JSON {type(value).__name__}, not an object", where=f"byte {where}"
+            )
+        return value
