@@ -52,12 +52,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import pydantic
 from hypothesis import strategies as st
 from openai.types.chat import ChatCompletionChunk
 
 from tests.strategies import json_fragments, texts, tool_inputs, tricky_strings
 from tests.test_openai_chat_fixtures import EXTRA_KEYS as FIXTURE_EXTRA_KEYS
+from tests.test_openai_chat_fixtures import extra_keys
 
 __all__ = [
     "CHAT_FIELD_NAMES",
@@ -978,17 +978,6 @@ def as_sdk_chunk(dialect: str, chunk: dict[str, Any]) -> dict[str, Any] | None:
                 assert call["id"] and call["function"]["name"] and isinstance(call["function"]["arguments"], str)
                 call["index"] = position
     return normal
-
-
-def extra_keys(model: pydantic.BaseModel) -> Iterator[str]:
-    """``<model class>.<key>`` for every key the SDK models did not declare, at any depth."""
-    for key in model.model_extra or {}:
-        yield f"{type(model).__name__}.{key}"
-    for name in type(model).model_fields:
-        value = getattr(model, name)
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, pydantic.BaseModel):
-                yield from extra_keys(item)
 
 
 def validate_chunk(dialect: str, chunk: dict[str, Any]) -> ChatCompletionChunk | None:

@@ -222,7 +222,7 @@ def _parsed(body: bytes) -> list[tuple[SSEEvent, dict[str, Any]]]:
     return [(event, json.loads(event.data)) for event in _events(body) if event.data != DONE_DATA]
 
 
-def _extra_keys(model: pydantic.BaseModel) -> Iterator[str]:
+def extra_keys(model: pydantic.BaseModel) -> Iterator[str]:
     """``<model class>.<key>`` for every key the SDK models did not declare, at any depth."""
     for key in model.model_extra or {}:
         yield f"{type(model).__name__}.{key}"
@@ -230,7 +230,7 @@ def _extra_keys(model: pydantic.BaseModel) -> Iterator[str]:
         value = getattr(model, name)
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, pydantic.BaseModel):
-                yield from _extra_keys(item)
+                yield from extra_keys(item)
 
 
 def _check_event(dialect: str, event: SSEEvent, chunk: dict[str, Any]) -> tuple[list[str], set[str]]:
@@ -245,7 +245,7 @@ def _check_event(dialect: str, event: SSEEvent, chunk: dict[str, Any]) -> tuple[
         return used, set()
     assert event.event == "message", f"named event {event.event!r} outside DEVIATIONS"
     model = ChatCompletionChunk.model_validate(target)
-    extras = set(_extra_keys(model))
+    extras = set(extra_keys(model))
     unexpected = extras - EXTRA_KEYS[dialect]
     assert not unexpected, f"keys that are not OpenAI fields and not allowed for {dialect}: {sorted(unexpected)}"
     return used, extras
