@@ -207,6 +207,20 @@ def test_azure_prompt_filter_chunk_never_leaks_its_empty_id_and_filters_are_kept
     assert finish_of(chunks)["content_filter_results"] == result
 
 
+def test_azure_prompt_filters_go_on_the_first_chunk_even_when_it_has_no_delta() -> None:
+    filters = [{"prompt_index": 0, "content_filter_results": {}}]
+    first = {"choices": [], "created": 0, "id": "", "model": "", "object": "", "prompt_filter_results": filters}
+    events = [
+        first,
+        chunk({"index": 0, "finish_reason": None}),
+        chunk(choice(content="a")),
+        chunk(choice(finish="stop")),
+    ]
+    chunks = run(events, "azure")
+    assert chunks[0]["prompt_filter_results"] == filters and deltas(chunks)[0] == {"role": "assistant"}
+    assert not any("prompt_filter_results" in c for c in chunks[1:])
+
+
 # -- content, reasoning, refusal -------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ try:
 except ImportError:  # pragma: no cover - exercised by the stdlib fallback test in a subprocess
     _orjson = None  # type: ignore[assignment]
 
-__all__ = ["JSONDecodeError", "dumps", "dumps_any", "loads"]
+__all__ = ["JSONDecodeError", "dumps", "dumps_any", "dumps_text", "loads"]
 
 if _orjson is not None:
     JSONDecodeError: type[ValueError] = _orjson.JSONDecodeError
@@ -44,3 +44,8 @@ def dumps_any(value: Any) -> bytes:
         except (TypeError, ValueError, RecursionError) as exc:
             raise ValueError(f"cannot be encoded as JSON: {exc}") from None
         return text.encode("utf-8", "surrogatepass")
+
+
+def dumps_text(value: Any) -> str:
+    """`dumps_any` as text (a lone surrogate in a string survives, as the JSON escape orjson refuses)."""
+    return dumps_any(value).decode("utf-8", "surrogatepass")

@@ -31,7 +31,7 @@ from typing import Any, Literal, TypedDict
 from translators._json import dumps
 from translators.errors import TranslationError
 
-__all__ = ["ChunkBuilder", "error_event", "extension_entry"]
+__all__ = ["ChunkBuilder", "count", "error_event", "extension_entry", "is_count"]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 Chunk = dict[str, Any]
@@ -57,6 +57,16 @@ def error_event(message: str, type: str, code: str | int | None = None) -> dict[
     """The final event of a failed stream: ``{"error": {"message", "type", "code", "param"}}``."""
     body: ErrorBody = {"message": message, "type": type, "code": code if code is not None else type, "param": None}
     return {"error": body}
+
+
+def is_count(value: Any) -> bool:
+    """A token count (or offset) as a provider's JSON gives it: a non-negative integer, not a bool."""
+    return type(value) is int and value >= 0
+
+
+def count(value: Any) -> int:
+    """``value`` if it `is_count`, else 0 (a missing or malformed count counts nothing)."""
+    return value if type(value) is int and value >= 0 else 0
 
 
 def extension_entry(index: int, fields: Mapping[str, Any]) -> dict[str, Any]:

@@ -95,8 +95,8 @@ from datetime import datetime, timezone
 from typing import Any, Final, TypedDict
 
 from translators._core import Options, ProviderSpec, as_event_dict, stream_builder
-from translators._json import dumps, dumps_any
-from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
+from translators._json import dumps, dumps_any, dumps_text
+from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, count, error_event, extension_entry, is_count
 from translators.errors import TranslationError
 from translators.events import JSONArrayDecoder, JSONDocumentDecoder, JSONEventDecoder, SniffingDecoder
 
@@ -289,10 +289,6 @@ def _is_hex(text: str) -> bool:
     return len(text) == 4 and all(c in "0123456789abcdefABCDEF" for c in text)
 
 
-def _json_text(value: Any) -> str:
-    return dumps_any(value).decode("utf-8", "surrogatepass")
-
-
 class _Container:
     __slots__ = ("closer", "keys", "members")
 
@@ -343,7 +339,7 @@ class ArgumentsWriter:
                 try:
                     return dumps(text)[1:-1].decode("utf-8", "surrogatepass")
                 except TypeError:  # a lone surrogate: the slow path's encoder
-                    return _json_text(text)[1:-1]
+                    return dumps_text(text)[1:-1]
         return None
 
     def close(self) -> str:
@@ -376,7 +372,7 @@ class ArgumentsWriter:
         if not isinstance(text, str):
             raise ValueError(f"stringValue at {_show(path)} is not a string")
         out = "" if self._string == path else self._open_to(path) + '"'
-        out += _json_text(text)[1:-1]
+        out += dumps_text(text)[1:-1]
         if more:
             self._string = path
         else:
@@ -424,7 +420,7 @@ class ArgumentsWriter:
                 raise ValueError(f"jsonPath {_show(path)} goes back to {segment!r}, already written")
             container.keys.add(segment)
             container.members += 1
-            return ("" if first else ",") + _json_text(segment) + ":"
+            return ("" if first else ",") + dumps_text(segment) + ":"
         if type(segment) is not int:
             raise ValueError(f"jsonPath {_show(path)} names a key in an array")
         if segment != container.members:
@@ -444,7 +440,7 @@ def _literal(arg: Mapping[str, Any], path: str) -> str:
     if "numberValue" in arg:
         number = arg["numberValue"]
         if isinstance(number, (int, float)) and not isinstance(number, bool):
-            return _json_text(number)
+            return dumps_text(number)
     elif "boolValue" in arg:
         if isinstance(arg["boolValue"], bool):
             return "true" if arg["boolValue"] else "false"
@@ -682,15 +678,15 @@ class GeminiTranslator:
 
     def _openai_usage(self) -> dict[str, Any]:
         u = self._usage
-        prompt = _count(u.get("promptTokenCount")) + _count(u.get("toolUsePromptTokenCount"))
-        thoughts = _count(u.get("thoughtsTokenCount"))
-        completion = _count(u.get("candidatesTokenCount")) + thoughts
+        prompt = count(u.get("promptTokenCount")) + count(u.get("toolUsePromptTokenCount"))
+        thoughts = count(u.get("thoughtsTokenCount"))
+        completion = count(u.get("candidatesTokenCount")) + thoughts
         total = u.get("totalTokenCount")
         return {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
-            "total_tokens": total if _is_count(total) else prompt + completion,
-            "prompt_tokens_details": {"cached_tokens": _count(u.get("cachedContentTokenCount"))},
+            "total_tokens": total if is_count(total) else prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": count(u.get("cachedContentTokenCount"))},
             "completion_tokens_details": {"reasoning_tokens": thoughts},
             "native_usage": dict(u),
         }
@@ -856,7 +852,7 @@ class GeminiTranslator:
         if not isinstance(args, Mapping):
             raise self._error("functionCall 'args' is not an object")
         try:
-            return _json_text(args)
+            return dumps_text(args)
         except ValueError as exc:
             raise self._error(f"functionCall args {exc}") from None
 
@@ -984,7 +980,7 @@ class _Offsets:
 
     def span(self, segment: Mapping[str, Any]) -> tuple[int, int]:
         end = segment.get("endIndex")
-        return self.point(segment.get("startIndex", 0)), self.point(end) if _is_count(end) else len(self._text)
+        return self.point(segment.get("startIndex", 0)), self.point(end) if is_count(end) else len(self._text)
 
 
 def _source_of(sources: list[Any], source_index: Any) -> tuple[str | None, Any]:
@@ -1050,14 +1046,6 @@ def _unix_time(stamp: Any, default: int | None) -> int | None:
         return int(datetime(year, month, day, hour, minute, second, tzinfo=timezone.utc).timestamp())
     except ValueError:  # a month 13 and the like
         return default
-
-
-def _is_count(value: Any) -> bool:
-    return type(value) is int and value >= 0
-
-
-def _count(value: Any) -> int:
-    return value if _is_count(value) else 0
 
 
 _PART_KINDS: Final[Mapping[str, PartHandler]] = {

@@ -73,8 +73,17 @@ from dataclasses import dataclass
 from typing import Any, Final, TypedDict
 
 from translators._core import Options, ProviderSpec, stream_builder
-from translators._json import dumps_any
-from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
+from translators._json import dumps_text
+from translators.chunks import (
+    Chunk,
+    ChunkBuilder,
+    ChunkOut,
+    FinishReason,
+    count,
+    error_event,
+    extension_entry,
+    is_count,
+)
 from translators.errors import TranslationError
 from translators.events import DONE_EVENT, JSONEventDecoder
 
@@ -281,8 +290,8 @@ class ChatTranslator:
             raise self._error("chunk has no 'choices' list")
         out = self._out
         if out is None:
-            if not choices:
-                self._hold(event)
+            if not choices:  # before the first real chunk (Azure's prompt filter chunk): only its fields
+                self._chunk_fields(event)
                 return []
             out = self._start(event)
         chunks: list[ChunkOut] = []
@@ -306,10 +315,6 @@ class ChatTranslator:
 
     def _error(self, reason: str) -> TranslationError:
         return TranslationError(reason, provider=self._provider, where=f"chunk #{self._events}")
-
-    def _hold(self, event: Mapping[str, Any]) -> None:
-        """A ``choices: []`` chunk before the first real one (Azure's prompt filter chunk)."""
-        self._chunk_fields(event)
 
     def _start(self, event: Mapping[str, Any]) -> ChunkBuilder:
         head = {key: event[key] for key in _HEAD_FIELDS if key in event}
@@ -384,13 +389,13 @@ class ChatTranslator:
         return [error_event(f"{self._provider} ended a choice with finish_reason 'error'", "api_error")]
 
     def _openai_usage(self, usage: Mapping[str, Any]) -> dict[str, Any]:
-        prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens"))
+        prompt, completion = count(usage.get("prompt_tokens")), count(usage.get("completion_tokens"))
         prompt_details = _details(usage.get("prompt_tokens_details"))
         completion_details = _details(usage.get("completion_tokens_details"))
         cached = prompt_details.get("cached_tokens")
-        if not _is_count(cached):
-            cached = _count(usage.get("prompt_cache_hit_tokens"))
-        reasoning = _count(completion_details.get("reasoning_tokens"))
+        if not is_count(cached):
+            cached = count(usage.get("prompt_cache_hit_tokens"))
+        reasoning = count(completion_details.get("reasoning_tokens"))
         if reasoning and usage.get("total_tokens") == prompt + completion + reasoning:
             completion += reasoning  # xAI: reasoning counted outside completion_tokens
         return {
@@ -428,7 +433,7 @@ class ChatTranslator:
         if reason is not None:
             self._finish(out, state, index, choice, reason, chunks)
         elif not out.started(index):
-            chunks.append(out.delta({}, index, extra=_choice_extra(choice)))
+            chunks.append(self._first(out.delta({}, index, extra=_choice_extra(choice))))
 
     def _steady_delta(self, out: ChunkBuilder, choice: Any) -> list[ChunkOut] | None:
         """A started choice's plain content delta or argument fragment, fast; None: anything else."""
@@ -522,7 +527,7 @@ class ChatTranslator:
         logprobs = choice.get("logprobs")
         if fields or logprobs is not None or extra or not out.started(index):
             chunk = out.delta(fields, index, logprobs=logprobs, extra=extra)
-            chunks.append(self._first(chunk) if "role" in chunk["choices"][0]["delta"] else chunk)
+            chunks.append(self._first(chunk))
         calls = delta.get("tool_calls")
         if calls:
             if type(calls) is not list:
@@ -655,17 +660,9 @@ def _details(value: Any) -> dict[str, Any]:
     return dict(value) if isinstance(value, Mapping) else {}
 
 
-def _is_count(value: Any) -> bool:
-    return type(value) is int and value >= 0
-
-
-def _count(value: Any) -> int:
-    return value if _is_count(value) else 0
-
-
 def _json_text(value: Any) -> str:
     try:
-        return dumps_any(value).decode("utf-8", "surrogatepass")
+        return dumps_text(value)
     except ValueError as exc:
         raise TranslationError(f"tool call arguments {exc}") from None
 

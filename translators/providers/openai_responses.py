@@ -56,7 +56,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final, cast
 
 from translators._core import Options, ProviderSpec, stream_builder
-from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
+from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, count, error_event, extension_entry
 from translators.errors import TranslationError
 from translators.providers.openai_chat import DONE_EVENT, ChatDecoder
 
@@ -452,7 +452,7 @@ class ResponsesTranslator:
 
 
 def _openai_usage(usage: Mapping[str, Any]) -> dict[str, Any]:
-    prompt, completion = _count(usage.get("input_tokens")), _count(usage.get("output_tokens"))
+    prompt, completion = count(usage.get("input_tokens")), count(usage.get("output_tokens"))
     input_details = usage.get("input_tokens_details")
     output_details = usage.get("output_tokens_details")
     cached = input_details.get("cached_tokens") if isinstance(input_details, Mapping) else 0
@@ -461,14 +461,10 @@ def _openai_usage(usage: Mapping[str, Any]) -> dict[str, Any]:
         "prompt_tokens": prompt,
         "completion_tokens": completion,
         "total_tokens": prompt + completion,
-        "prompt_tokens_details": {"cached_tokens": _count(cached)},
-        "completion_tokens_details": {"reasoning_tokens": _count(reasoning)},
+        "prompt_tokens_details": {"cached_tokens": count(cached)},
+        "completion_tokens_details": {"reasoning_tokens": count(reasoning)},
         "native_usage": dict(usage),
     }
-
-
-def _count(value: Any) -> int:
-    return value if type(value) is int and value >= 0 else 0
 
 
 Handler = Callable[[ResponsesTranslator, Mapping[str, Any]], list[ChunkOut]]
