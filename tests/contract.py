@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
 
+from translators import TranslationError
 from translators.sse import DONE
 
 ANTHROPIC_FINISH = {
@@ -145,3 +146,26 @@ def check_async_equals_sync(provider: str, events: list[Any], pieces: list[bytes
     )
     async_out = b"".join(asyncio.run(acollect(astream(provider, aiter_of(pieces), **options))))
     assert async_out == b"".join(stream(provider, iter(pieces), **options))
+
+
+def first_appearances(chunks: Iterable[dict[str, Any]]) -> list[int]:
+    """The choice indexes in the order of their first chunks (the openai fold needs 0, 1, 2, …)."""
+    order: list[int] = []
+    for chunk in chunks:
+        for body in chunk.get("choices") or []:
+            if body["index"] not in order:
+                order.append(body["index"])
+    return order
+
+
+def outcome(
+    run: Callable[..., list[dict[str, Any]]], *args: Any, usage_adds_up: bool = True, **options: Any
+) -> list[dict[str, Any]] | None:
+    """``run(*args, **options)`` (a module's translate-to-the-end helper): its chunks, contract checked, or
+    None when it raised TranslationError. ``usage_adds_up``: as in `check_contract`."""
+    try:
+        chunks = run(*args, **options)
+    except TranslationError:
+        return None
+    check_contract(chunks, usage_adds_up=usage_adds_up)
+    return chunks

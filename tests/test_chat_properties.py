@@ -59,7 +59,15 @@ from tests.chat_strategies import (
     junk_values,
     validate_chunk,
 )
-from tests.contract import acollect, aiter_of, check_async_equals_sync, check_contract, fold
+from tests.contract import (
+    acollect,
+    aiter_of,
+    check_async_equals_sync,
+    check_contract,
+    first_appearances,
+    fold,
+    outcome,
+)
 from tests.strategies import mutated, splits, texts
 from tests.test_properties import check_stream_output, encode_chunks, time_limit, without_error_messages
 from translators import TranslationError, astream, stream, translate
@@ -156,15 +164,6 @@ def usage_chunk(chunks: list[dict[str, Any]]) -> dict[str, Any] | None:
     found = [c for c in chunks if c.get("choices") == []]
     assert len(found) <= 1
     return found[0] if found else None
-
-
-def first_appearances(chunks: list[dict[str, Any]]) -> list[int]:
-    order: list[int] = []
-    for chunk in chunks:
-        for body in chunk.get("choices") or []:
-            if body["index"] not in order:
-                order.append(body["index"])
-    return order
 
 
 # -- the reference fold of the upstream -------------------------------------------------------------------
@@ -617,16 +616,6 @@ def test_reasoning_field(dialect: str, data: st.DataObject) -> None:
 # -- 6. robustness -----------------------------------------------------------------------------------
 
 
-def outcome(dialect: str, chunks: list[Any], **options: Any) -> list[dict[str, Any]] | None:
-    """translate() to the end: its chunks (contract checked), or None when it raised TranslationError."""
-    try:
-        out = run_translate(dialect, chunks, **options)
-    except TranslationError:
-        return None
-    check_contract(out, usage_adds_up=False)
-    return out
-
-
 def wire_of(chunks: list[Any]) -> list[bytes] | None:
     try:
         return [b"data: " + json.dumps(c, allow_nan=False).encode() + b"\n\n" for c in chunks] + [b"data: [DONE]\n\n"]
@@ -685,7 +674,7 @@ def test_junk_in_chunks(dialect: str, data: st.DataObject) -> None:
         _insert_junk(data.draw, chunks, data.draw(junk_values, label="junk"))
     strict = data.draw(st.booleans(), label="strict")
     with time_limit():
-        outcome(dialect, chunks, strict=strict)
+        outcome(run_translate, dialect, chunks, strict=strict, usage_adds_up=False)
         wire = wire_of(chunks)
         if wire is not None:
             check_stream_output(run_stream(dialect, wire, strict=strict), usage_adds_up=False)
@@ -723,7 +712,7 @@ def test_odd_indexes(dialect: str, data: st.DataObject) -> None:
     target = data.draw(st.sampled_from(bodies + entries * 3), label="target")
     target["index"] = data.draw(odd_indexes, label="index")
     with time_limit():
-        outcome(dialect, chunks)
+        outcome(run_translate, dialect, chunks, usage_adds_up=False)
         wire = wire_of(chunks)
         assert wire is not None
         check_stream_output(run_stream(dialect, wire), usage_adds_up=False)

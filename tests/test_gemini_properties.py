@@ -45,7 +45,15 @@ from google.genai import types
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.contract import acollect, aiter_of, check_async_equals_sync, check_contract, fold
+from tests.contract import (
+    acollect,
+    aiter_of,
+    check_async_equals_sync,
+    check_contract,
+    first_appearances,
+    fold,
+    outcome,
+)
 from tests.gemini_strategies import (
     HUGE_INDEXES,
     MALFORMED_JSON_PATHS,
@@ -66,7 +74,7 @@ from tests.gemini_strategies import (
 from tests.strategies import mutated, splits, texts
 from tests.test_gemini_fixtures import _problems
 from tests.test_properties import Pulls, check_stream_output, encode_chunks, time_limit, without_error_messages
-from translators import TranslationError, astream, stream, translate
+from translators import astream, stream, translate
 from translators.providers.gemini import FINISH_REASONS
 
 PROVIDER = "gemini"
@@ -155,16 +163,6 @@ def choice_entries(chunks: list[dict[str, Any]], index: int, name: str) -> list[
 def finish_body(chunks: list[dict[str, Any]], index: int) -> dict[str, Any]:
     (body,) = [b for b in choice_bodies(chunks, index) if b["finish_reason"] is not None]
     return body
-
-
-def first_appearances(chunks: list[dict[str, Any]]) -> list[int]:
-    """The choice indexes in the order of their first chunks (the openai fold needs 0, 1, 2, …)."""
-    order: list[int] = []
-    for chunk in chunks:
-        for body in chunk.get("choices") or []:
-            if body["index"] not in order:
-                order.append(body["index"])
-    return order
 
 
 def candidates_by_index(events: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
@@ -678,16 +676,6 @@ def test_rfc9535_escaped_keys(case: tuple[list[dict[str, Any]], list[dict[str, A
 # -- 6. robustness -----------------------------------------------------------------------------------
 
 
-def outcome(events: list[Any], **options: Any) -> list[dict[str, Any]] | None:
-    """translate() to the end: its chunks (contract checked), or None when it raised TranslationError."""
-    try:
-        chunks = run_translate(events, **options)
-    except TranslationError:
-        return None
-    check_contract(chunks)
-    return chunks
-
-
 def wire_of(events: list[Any]) -> list[bytes] | None:
     try:
         return [b"data: " + json.dumps(e, allow_nan=False).encode() + b"\r\n\r\n" for e in events]
@@ -746,7 +734,7 @@ def test_junk_in_candidates_and_parts(data: st.DataObject) -> None:
         _insert_junk(data.draw, events, data.draw(junk_values, label="junk"))
     strict = data.draw(st.booleans(), label="strict")
     with time_limit():
-        outcome(events, strict=strict)
+        outcome(run_translate, events, strict=strict)
         wire = wire_of(events)
         if wire is not None:
             check_stream_output(run_stream(wire, strict=strict))
@@ -787,7 +775,7 @@ def test_malformed_partial_args(data: st.DataObject) -> None:
             orphan = {"functionCall": {"partialArgs": [{"jsonPath": "$.x", "stringValue": "y"}], "willContinue": True}}
             events.insert(data.draw(st.integers(0, len(events))), {"candidates": [{"content": {"parts": [orphan]}}]})
     with time_limit():
-        outcome(events)
+        outcome(run_translate, events)
         wire = wire_of(events)
         if wire is not None:
             check_stream_output(run_stream(wire))
@@ -803,7 +791,7 @@ def test_huge_candidate_indexes(data: st.DataObject) -> None:
         st.one_of(st.sampled_from(HUGE_INDEXES), st.integers(), st.floats(0, 100)), label="index"
     )
     with time_limit():
-        chunks = outcome(events)
+        chunks = outcome(run_translate, events)
         wire = wire_of(events)
         assert wire is not None
         out = run_stream(wire)

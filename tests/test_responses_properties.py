@@ -47,7 +47,14 @@ from hypothesis import strategies as st
 from openai import omit
 from openai.lib.streaming.responses._responses import ResponseStreamState
 
-from tests.contract import acollect, aiter_of, check_async_equals_sync, check_contract, fold
+from tests.contract import (
+    acollect,
+    aiter_of,
+    check_async_equals_sync,
+    check_contract,
+    fold,
+    outcome,
+)
 from tests.responses_strategies import (
     BUILT_IN_KINDS,
     ERROR_CODES,
@@ -547,16 +554,6 @@ def test_old_and_new_shapes_give_the_same_output(data: st.DataObject) -> None:
 # -- 6. robustness -----------------------------------------------------------------------------------
 
 
-def outcome(events: list[Any], **options: Any) -> list[Chunk] | None:
-    """translate() to the end: its chunks (contract checked), or None when it raised TranslationError."""
-    try:
-        chunks = run_translate(events, **options)
-    except TranslationError:
-        return None
-    check_contract(chunks, usage_adds_up=False)
-    return chunks
-
-
 def wire_of(events: list[Any]) -> list[bytes] | None:
     """Events (any JSON values) as data-only SSE, or None when one is not JSON."""
     try:
@@ -631,7 +628,7 @@ def test_junk_events(data: st.DataObject) -> None:
         _insert_junk(data.draw, events, junk)
     strict = data.draw(st.booleans(), label="strict")
     with time_limit():
-        outcome(events, strict=strict)
+        outcome(run_translate, events, strict=strict, usage_adds_up=False)
         wire = wire_of(events)
         if wire is not None:
             check_stream_output(run_stream(wire, strict=strict), usage_adds_up=False)
@@ -683,7 +680,7 @@ def test_unhashable_json_values_are_bad_input(events: list[Event]) -> None:
     ``id``) raised TypeError from translate() and from stream(), instead of TranslationError / an error
     event."""
     with time_limit():
-        outcome(events)
+        outcome(run_translate, events, usage_adds_up=False)
         wire = wire_of(events)
         assert wire is not None
         check_stream_output(run_stream(wire))
