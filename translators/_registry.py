@@ -21,6 +21,9 @@ MODULES: Final = {
     "groq": "translators.providers.openai_chat",
     "openrouter": "translators.providers.openai_chat",
     "openai_responses": "translators.providers.openai_responses",
+    "bedrock": "translators.providers.bedrock",
+    "cohere": "translators.providers.cohere",
+    "ollama": "translators.providers.ollama",
 }
 """Each provider (and alias) with the module that implements it: its ``SPEC``, or ``SPECS[provider]``
 when one module serves several providers (the chat dialects)."""

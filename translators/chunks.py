@@ -31,7 +31,7 @@ from typing import Any, Literal, TypedDict
 from translators._json import dumps
 from translators.errors import TranslationError
 
-__all__ = ["ChunkBuilder", "count", "error_event", "extension_entry", "is_count"]
+__all__ = ["ChunkBuilder", "annotation", "count", "error_event", "extension_entry", "is_count"]
 
 FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "function_call"]
 Chunk = dict[str, Any]
@@ -77,6 +77,37 @@ def extension_entry(index: int, fields: Mapping[str, Any]) -> dict[str, Any]:
         entry["native_index"] = fields["index"]
         entry["index"] = index
     return entry
+
+
+def annotation(
+    index: int,
+    citation: Mapping[str, Any],
+    span: tuple[int, int],
+    *,
+    url: Any = None,
+    title: Any = None,
+    kind: Any = None,
+) -> dict[str, Any]:
+    """A ``delta.annotations`` entry for a provider's ``citation`` of the content span ``span``.
+
+    With a string ``url``: ``{"index", "type": "url_citation", "url_citation": {url, title, start_index,
+    end_index}, "citation"}``; else ``{"index", "type": kind (default "citation"), "citation", "start_index",
+    "end_index"}``. The span is in code points of the choice's ``content``."""
+    if isinstance(url, str):
+        url_citation = {
+            "url": url,
+            "title": title if isinstance(title, str) else "",
+            "start_index": span[0],
+            "end_index": span[1],
+        }
+        return {"index": index, "type": "url_citation", "url_citation": url_citation, "citation": dict(citation)}
+    return {
+        "index": index,
+        "type": kind if isinstance(kind, str) else "citation",
+        "citation": dict(citation),
+        "start_index": span[0],
+        "end_index": span[1],
+    }
 
 
 class _Choice:

@@ -14,7 +14,7 @@ Header values by type: 0 true, 1 false, 2 i8, 3 i16, 4 i32, 5 i64, 6 bytes (u16 
 botocore does), 9 UUID (16 bytes, kept as bytes, as botocore does). A repeated header name keeps its
 last value (as botocore does).
 
-Two decoders, with the interface of those in `translators.events` (``decode(piece)`` in arbitrary pieces,
+Decoders, with the interface of those in `translators.events` (``decode(piece)`` in arbitrary pieces,
 ``flush()`` at the end of the body, bounded memory):
 
 * `EventStreamFrameDecoder`: each message as a `Frame` (headers dict, payload bytes).
@@ -22,7 +22,13 @@ Two decoders, with the interface of those in `translators.events` (``decode(piec
   ``:event-type`` header (``{"contentBlockDelta": {...}}``), with the payload's JSON object as the value
   (kept whole: Bedrock's random-length ``"p"`` padding field stays in; boto3 drops it only because its
   model has no such member). An ``exception`` (or ``error``) message becomes
-  ``{"error": {"type": ..., "message": ..., "headers": {...}}}``.
+  ``{"error": {"type": ..., "message": ..., "headers": {...}}}`` (`json_event`).
+* `BotocoreJSONFrameDecoder`: the same event dicts, the messages decoded by botocore's own
+  ``EventStreamBuffer`` (the ``bedrock`` extra installs botocore). `json_frame_decoder` picks it when
+  botocore can be imported, else `JSONFrameDecoder`; both give the same dicts and the same errors.
+
+And the way back, for fixtures and replay servers: `encode_message` (headers and payload → one message)
+and `encode_event` (an event dict as above → one message).
 
 Both CRCs are checked, as are the lengths (a message is at least 16 bytes, its headers fit in it); a
 ``total_length`` above ``max_event_size`` is refused as soon as its prelude is in, before the rest is
@@ -36,13 +42,24 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Mapping
 from typing import Any, Generic, NamedTuple, TypeVar
 
-from translators._json import JSONDecodeError, loads
+from translators._json import JSONDecodeError, dumps_any, loads
 from translators.errors import TranslationError
 from translators.sse import DEFAULT_MAX_EVENT_SIZE
 
-__all__ = ["EventStreamFrameDecoder", "Frame", "FrameDecoderBase", "JSONFrameDecoder"]
+__all__ = [
+    "BotocoreJSONFrameDecoder",
+    "EventStreamFrameDecoder",
+    "Frame",
+    "FrameDecoderBase",
+    "JSONFrameDecoder",
+    "encode_event",
+    "encode_message",
+    "json_event",
+    "json_frame_decoder",
+]
 
 T = TypeVar("T")
 
@@ -147,17 +164,20 @@ class FrameDecoderBase(Generic[T]):
                     )
                 if end - start < total:
                     return
-                crc_at = start + total - 4
-                if zlib.crc32(view[start:crc_at]) != _U32.unpack_from(buf, crc_at)[0]:
-                    raise TranslationError("event-stream message CRC mismatch", where=f"byte {self._base + crc_at}")
-                headers_end = start + 12 + headers_length
-                headers = self._headers(view, start + 12, headers_end)
-                payload = bytes(view[headers_end:crc_at])
+                headers, payload = self._message(view, start, total, headers_length)
                 self._pos = start + total
                 self.frames += 1
                 item = self._item(headers, payload, where)
                 if item is not None:
                     items.append(item)
+
+    def _message(self, view: memoryview, start: int, total: int, headers_length: int) -> tuple[dict[str, Any], bytes]:
+        """The headers and payload of the whole message at ``view[start:start + total]``, its CRC checked."""
+        crc_at = start + total - 4
+        if zlib.crc32(view[start:crc_at]) != _U32.unpack_from(view, crc_at)[0]:
+            raise TranslationError("event-stream message CRC mismatch", where=f"byte {self._base + crc_at}")
+        headers_end = start + 12 + headers_length
+        return self._headers(view, start + 12, headers_end), bytes(view[headers_end:crc_at])
 
     def _headers(self, view: memoryview, pos: int, end: int) -> dict[str, Any]:
         """The headers in ``view[pos:end]`` (already covered by the message CRC, but maybe ill-formed)."""
@@ -220,7 +240,17 @@ class EventStreamFrameDecoder(FrameDecoderBase[Frame]):
 
 
 class JSONFrameDecoder(FrameDecoderBase[dict[str, Any]]):
-    """Bytes in arbitrary pieces → the event dict of each message, as boto3's ``converse_stream`` yields.
+    """Bytes in arbitrary pieces → the event dict of each message (`json_event`), as boto3's
+    ``converse_stream`` yields them."""
+
+    __slots__ = ()
+
+    def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> dict[str, Any]:
+        return json_event(headers, payload, where)
+
+
+def json_event(headers: Mapping[str, Any], payload: bytes, where: int = 0) -> dict[str, Any]:
+    """One message as an event dict (``where``: the message's offset in the body, for errors).
 
     * ``:message-type`` ``event``: ``{<:event-type>: <payload's JSON object>}`` (an empty payload is ``{}``);
     * ``exception`` or ``error``: ``{"error": {"type", "message", "headers"}}``, the type from
@@ -229,37 +259,109 @@ class JSONFrameDecoder(FrameDecoderBase[dict[str, Any]]):
     * anything else, a missing ``:event-type``, or a payload that is not a JSON object:
       `TranslationError`.
     """
+    kind = headers.get(":message-type")
+    if kind == "event":
+        event_type = headers.get(":event-type")
+        if type(event_type) is not str:
+            raise TranslationError("event-stream event has no :event-type header", where=f"byte {where}")
+        return {event_type: _json_object(payload, where)}
+    if kind == "exception" or kind == "error":
+        body = _json_object(payload, where)
+        error_type = headers.get(":exception-type", headers.get(":error-code", kind))
+        message = body.get("message", body.get("Message"))
+        if type(message) is not str:
+            message = headers.get(":error-message", "")
+        return {"error": {"type": error_type, "message": message, "headers": dict(headers)}}
+    raise TranslationError(
+        f"event-stream :message-type {kind!r} is not event, exception or error", where=f"byte {where}"
+    )
 
-    __slots__ = ()
 
-    def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> dict[str, Any]:
-        kind = headers.get(":message-type")
-        if kind == "event":
-            event_type = headers.get(":event-type")
-            if type(event_type) is not str:
-                raise TranslationError("event-stream event has no :event-type header", where=f"byte {where}")
-            return {event_type: self._json(payload, where)}
-        if kind == "exception" or kind == "error":
-            body = self._json(payload, where)
-            error_type = headers.get(":exception-type", headers.get(":error-code", kind))
-            message = body.get("message", body.get("Message"))
-            if type(message) is not str:
-                message = headers.get(":error-message", "")
-            return {"error": {"type": error_type, "message": message, "headers": headers}}
+def _json_object(payload: bytes, where: int) -> dict[str, Any]:
+    if not payload.strip():
+        return {}
+    try:
+        value = loads(payload)
+    except (JSONDecodeError, UnicodeDecodeError) as exc:
+        raise TranslationError(f"event-stream payload is not JSON: {exc}", where=f"byte {where}") from None
+    if type(value) is not dict:
         raise TranslationError(
-            f"event-stream :message-type {kind!r} is not event, exception or error", where=f"byte {where}"
+            f"event-stream payload is JSON {type(value).__name__}, not an object", where=f"byte {where}"
         )
+    return value
 
-    @staticmethod
-    def _json(payload: bytes, where: int) -> dict[str, Any]:
-        if not payload.strip():
-            return {}
+
+class BotocoreJSONFrameDecoder(JSONFrameDecoder):
+    """`JSONFrameDecoder` with each message decoded (CRC, headers, payload) by botocore's ``EventStreamBuffer``.
+
+    The framing around it stays ours: the prelude is checked (CRC, lengths, ``max_event_size``) before a
+    message is buffered, since botocore trusts a prelude's lengths once its CRC holds (a ``total_length``
+    of 0 would never advance). What botocore refuses becomes `TranslationError` at the message's offset.
+    """
+
+    __slots__ = ("_buffer_type", "_refused")
+
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+        from botocore.eventstream import EventStreamBuffer, ParserError
+
+        super().__init__(max_event_size)
+        self._buffer_type = EventStreamBuffer
+        self._refused = (ParserError, struct.error, UnicodeDecodeError, KeyError, ValueError)
+
+    def _message(self, view: memoryview, start: int, total: int, headers_length: int) -> tuple[dict[str, Any], bytes]:
+        buffer = self._buffer_type()
+        buffer.add_data(bytes(view[start : start + total]))
         try:
-            value = loads(payload)
-        except (JSONDecodeError, UnicodeDecodeError) as exc:
-            raise TranslationError(f"event-stream payload is not JSON: {exc}", where=f"byte {where}") from None
-        if type(value) is not dict:
+            message = next(buffer)
+        except self._refused as exc:
+            reason = str(exc) or type(exc).__name__
             raise TranslationError(
-                f"event-stream payload is JSON {type(value).__name__}, not an object", where=f"byte {where}"
-            )
-        return value
+                f"event-stream message refused by botocore: {reason}", where=f"byte {self._base + start}"
+            ) from None
+        return message.headers, message.payload
+
+
+def json_frame_decoder(max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> JSONFrameDecoder:
+    """botocore's decoder when botocore can be imported, else ours (the same dicts either way)."""
+    try:
+        return BotocoreJSONFrameDecoder(max_event_size)
+    except ImportError:
+        return JSONFrameDecoder(max_event_size)
+
+
+# -- encoding -------------------------------------------------------------------------------------------
+
+
+def encode_message(headers: Mapping[str, str | bytes | bool | int], payload: bytes = b"") -> bytes:
+    """One event-stream message: str headers as type 7, bytes as 6, bools as 0/1, ints as 5 (i64)."""
+    raw = bytearray()
+    for name, value in headers.items():
+        raw_name = name.encode("utf-8")
+        raw += bytes([len(raw_name)]) + raw_name
+        if isinstance(value, bool):
+            raw.append(0 if value else 1)
+        elif isinstance(value, int):
+            raw.append(5)
+            raw += _FIXED[5].pack(value)
+        else:
+            data = value.encode("utf-8") if isinstance(value, str) else value
+            raw.append(7 if isinstance(value, str) else 6)
+            raw += _U16.pack(len(data)) + data
+    total = 16 + len(raw) + len(payload)
+    head = struct.pack(">II", total, len(raw))
+    message = head + _U32.pack(zlib.crc32(head)) + raw + payload
+    return message + _U32.pack(zlib.crc32(message))
+
+
+def encode_event(event: Mapping[str, Any]) -> bytes:
+    """The message of one event dict, as Bedrock sends it: ``{<event type>: <payload object>}`` → an
+    ``event`` message (JSON payload, the payload's keys in their order); ``{"error": {"type", "message"}}``
+    → an ``exception`` message with ``:exception-type``."""
+    if len(event) != 1:
+        raise ValueError(f"an event dict has exactly one key, not {len(event)}")
+    ((event_type, body),) = event.items()
+    if event_type == "error":
+        headers = {":exception-type": body["type"], ":content-type": "application/json", ":message-type": "exception"}
+        return encode_message(headers, dumps_any({"message": body["message"]}))
+    headers = {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
+    return encode_message(headers, dumps_any(body))

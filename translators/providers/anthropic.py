@@ -67,7 +67,7 @@ from typing import Any, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec, stream_builder
 from translators._json import dumps_any
-from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, error_event, extension_entry
+from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, annotation, error_event, extension_entry
 from translators.errors import TranslationError
 from translators.events import JSONEventDecoder
 
@@ -490,20 +490,9 @@ class AnthropicTranslator:
 
 
 def _annotation(index: int, citation: Mapping[str, Any], span: tuple[int, int]) -> dict[str, Any]:
-    url = citation.get("url")
-    if isinstance(url, str):
-        title = citation.get("title")
-        url_citation = {
-            "url": url,
-            "title": title if isinstance(title, str) else "",
-            "start_index": span[0],
-            "end_index": span[1],
-        }
-        return {"index": index, "type": "url_citation", "url_citation": url_citation, "citation": dict(citation)}
-    kind = citation.get("type")
-    entry = {"index": index, "type": kind if isinstance(kind, str) else "citation", "citation": dict(citation)}
-    entry["start_index"], entry["end_index"] = span
-    return entry
+    return annotation(
+        index, citation, span, url=citation.get("url"), title=citation.get("title"), kind=citation.get("type")
+    )
 
 
 def _count(value: Any) -> int:
