@@ -2,7 +2,8 @@
 
 Layout: ``<dir>/<provider>/<case>.<ext>`` is a provider's wire body, as the HTTP response carried it;
 ``<case>.openai.sse`` beside it is the golden output of `translators.stream` for it; an optional
-``<case>.options.json`` holds options for that case. The provider is the name of the case's folder.
+``<case>.options.json`` holds options for that case, and an optional ``<case>.events.jsonl`` the readable
+source a binary body was encoded from (Bedrock's event-stream). The provider is the name of the case's folder.
 Goldens are made with ``created`` = `FIXTURE_CREATED` unless the case's options say otherwise.
 """
 
@@ -22,7 +23,8 @@ __all__ = ["FIXTURE_CREATED", "GOLDEN_SUFFIX", "Case", "Result", "discover", "re
 FIXTURE_CREATED = 1_700_000_000
 GOLDEN_SUFFIX = ".openai.sse"
 OPTIONS_SUFFIX = ".options.json"
-_NOT_CASES = (GOLDEN_SUFFIX, OPTIONS_SUFFIX, ".md", ".txt")
+SOURCE_SUFFIX = ".events.jsonl"
+_NOT_CASES = (GOLDEN_SUFFIX, OPTIONS_SUFFIX, SOURCE_SUFFIX, ".md", ".txt")
 
 
 @dataclass(frozen=True)
