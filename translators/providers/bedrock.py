@@ -194,6 +194,16 @@ class BedrockTranslator:
         payload = event.get("contentBlockDelta")
         if type(payload) is dict and len(event) == 1:  # nearly every event
             self._etype = "contentBlockDelta"
+            delta = payload.get("delta")
+            if type(delta) is dict and len(delta) == 1:  # the hot path: more text for an open text block
+                text = delta.get("text")
+                index = payload.get("contentBlockIndex")
+                block = self._blocks.get(index) if type(index) is int else None
+                if type(text) is str and block is not None and block.open and block.kind == "text":
+                    if not text:
+                        return []
+                    self._content_len += len(text)
+                    return [self._out.content(text)]  # type: ignore[union-attr]  # a block implies the builder
             return self._on_delta(payload)
         if len(event) != 1:
             raise self._error(f"an event dict has one key (the event type), not {len(event)}")
