@@ -55,7 +55,7 @@ for a content block or tool call never started (or already ended), a field of th
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, Literal, TypedDict
+from typing import Any, ClassVar, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec, stream_builder
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, annotation, count, error_event
@@ -163,6 +163,10 @@ class CohereTranslator:
         if type(etype) is not str:
             raise self._error("event has no string 'type'")
         self._etype = etype
+        if etype == "content-delta" and "logprobs" not in event:  # the hot path: more of an open block
+            chunk = self._steady_delta(event)
+            if chunk is not None:
+                return chunk
         handler = _HANDLERS.get(etype)
         if handler is not None:
             return handler(self, event)
@@ -175,6 +179,28 @@ class CohereTranslator:
             return []
         self.done = self.failed = True
         return [error_event("upstream stream ended before message-end", "upstream_truncated")]
+
+    def _steady_delta(self, event: Mapping[str, Any]) -> list[ChunkOut] | None:
+        """A well-formed content-delta for an open text block, or a thinking block under way; else None
+        (the checked path, `_on_content_delta`, takes it)."""
+        index, delta = event.get("index"), event.get("delta")
+        block = self._blocks.get(index) if type(index) is int else None
+        if block is None or not block.open or type(delta) is not dict:
+            return None
+        message = delta.get("message")
+        content = message.get("content") if type(message) is dict else None
+        text = content.get(block.kind) if type(content) is dict else None
+        if type(text) is not str:
+            return None
+        if not text:
+            return []
+        out = cast(ChunkBuilder, self._out)  # a block exists only after message-start
+        if block.kind == "text":
+            self._content_len += len(text)
+            return [out.content(text)]
+        if block.sent:
+            return [out.reasoning_fragment(text, block.entry)]
+        return None
 
     # -- helpers -------------------------------------------------------------------------------
 
