@@ -1,7 +1,9 @@
 """AWS event-stream framing: an encoder written here, real Bedrock recordings, corruption, properties.
 
-botocore is not a test dependency (it is absent from the venv), so the recordings are checked against
-this file's encoder instead: re-encoding the decoded frames must give the recorded bytes back exactly.
+The recordings are checked against this file's encoder (re-encoding the decoded frames must give the
+recorded bytes back exactly) and against botocore, a dev dependency: `BotocoreJSONFrameDecoder`, which
+hands each message to botocore's ``EventStreamBuffer``, must give the same dicts and the same errors as
+`JSONFrameDecoder` at every cut, on the recordings and on generated frames.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import itertools
 import json
 import random
 import struct
+import sys
 import uuid
 import zlib
 from pathlib import Path
@@ -21,7 +24,17 @@ from hypothesis import strategies as st
 
 from tests.test_real_streams import REAL
 from translators.errors import TranslationError
-from translators.eventstream import EventStreamFrameDecoder, Frame, FrameDecoderBase, JSONFrameDecoder
+from translators.eventstream import (
+    BotocoreJSONFrameDecoder,
+    EventStreamFrameDecoder,
+    Frame,
+    FrameDecoderBase,
+    JSONFrameDecoder,
+    _CachedHeaders,
+    encode_event,
+    encode_message,
+    json_frame_decoder,
+)
 
 BEDROCK = sorted((REAL / "bedrock").glob("*.eventstream")) if REAL is not None else []
 CONVERSE_STREAM_EVENTS = {
@@ -130,11 +143,11 @@ def test_all_ten_header_types_round_trip() -> None:
     assert all(frames(body, [cut]) == [frame] for cut in range(len(body) + 1))
 
 
-def test_empty_frames_and_a_repeated_header_keeps_its_last_value() -> None:
+def test_empty_frames_and_a_repeated_header_is_refused() -> None:
     assert frames(frame_bytes(b"", b"")) == [Frame({}, b"")]
-    assert frames(frame_bytes(header("a", 1) + header("a", "two") + header("", False), b"x")) == [
-        Frame({"a": "two", "": False}, b"x")
-    ]
+    assert frames(frame_bytes(header("a", 1) + header("", False), b"x")) == [Frame({"a": 1, "": False}, b"x")]
+    with pytest.raises(TranslationError, match="name 'a' is repeated"):
+        frames(frame_bytes(header("a", 1) + header("a", "two"), b"x"))
 
 
 def test_every_split_and_one_byte_reads_decode_identically() -> None:
@@ -429,3 +442,302 @@ def test_encoded_frames_round_trip_under_any_cuts(headers: list[dict[str, Any]],
     )
     points = sorted(c % (len(body) + 1) for c in cuts)
     assert frames(body, points) == [Frame(h, p) for h, p in messages]
+
+
+# --- botocore's decoder ------------------------------------------------------------------------------
+
+JSON_DECODERS = [JSONFrameDecoder, BotocoreJSONFrameDecoder]
+
+
+def outcome(cls: type[JSONFrameDecoder], body: bytes, points: list[int], max_event_size: int = 4096) -> list[Any]:
+    """The dicts a decoder gives for ``body`` read in the pieces ``points`` cut; an error ends the list as
+    ``("error", where)``."""
+    decoder = cls(max_event_size=max_event_size)
+    out: list[Any] = []
+    try:
+        for a, b in itertools.pairwise([0, *points, len(body)]):
+            out.extend(decoder.decode(body[a:b]))
+        out.extend(decoder.flush())
+    except TranslationError as exc:
+        out.append(("error", exc.where.split()[0] if exc.where else None))
+    return out
+
+
+@pytest.mark.parametrize("path", BEDROCK, ids=lambda p: p.stem)
+def test_botocore_decoder_gives_the_same_dicts_at_every_cut(path: Path) -> None:
+    body = path.read_bytes()
+    whole = outcome(JSONFrameDecoder, body, [])
+    assert whole and ("error", "byte") not in whole
+    assert outcome(BotocoreJSONFrameDecoder, body, []) == whole
+    for cut in range(len(body) + 1):
+        assert outcome(BotocoreJSONFrameDecoder, body, [cut]) == whole, cut
+    assert outcome(BotocoreJSONFrameDecoder, body, list(range(1, len(body)))) == whole
+
+
+@pytest.mark.parametrize("path", BEDROCK, ids=lambda p: p.stem)
+def test_botocore_decoder_refuses_every_flip_and_truncation_as_ours_does(path: Path) -> None:
+    body = path.read_bytes()
+    rng = random.Random(path.name)
+    for i in sorted(rng.sample(range(len(body)), min(len(body), 300))):
+        bad = body[:i] + bytes([body[i] ^ (1 << rng.randrange(8))]) + body[i + 1 :]
+        ours, theirs = outcome(JSONFrameDecoder, bad, []), outcome(BotocoreJSONFrameDecoder, bad, [])
+        assert ours[-1][0] == theirs[-1][0] == "error" and ours[:-1] == theirs[:-1], i
+    for end in range(0, len(body), 37):
+        assert outcome(BotocoreJSONFrameDecoder, body[:end], []) == outcome(JSONFrameDecoder, body[:end], [])
+
+
+@pytest.mark.parametrize("path", BEDROCK, ids=lambda p: p.stem)
+def test_encoders_reproduce_the_recordings_byte_for_byte(path: Path) -> None:
+    body = path.read_bytes()
+    assert b"".join(encode_message(f.headers, f.payload) for f in frames(body)) == body
+    assert b"".join(encode_event(e) for e in events(body)) == body
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.tuples(st.binary(max_size=40), st.binary(max_size=40)), min_size=1, max_size=4),
+    st.binary(max_size=20),
+    st.lists(st.integers(0, 500), max_size=6),
+)
+def test_botocore_decoder_agrees_on_well_framed_garbage(
+    parts: list[tuple[bytes, bytes]], tail: bytes, cuts: list[int]
+) -> None:
+    body = b"".join(frame_bytes(raw, payload) for raw, payload in parts) + tail
+    points = sorted(c % (len(body) + 1) for c in cuts)
+    ours = outcome(JSONFrameDecoder, body, points)
+    theirs = outcome(BotocoreJSONFrameDecoder, body, points)
+    assert [x for x in theirs if type(x) is dict] == [x for x in ours if type(x) is dict]
+    assert (type(ours[-1]) is tuple) == (type(theirs[-1]) is tuple)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=10),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=10,
+)
+header_values = st.one_of(
+    st.text(max_size=20),
+    st.binary(max_size=20),
+    st.booleans(),
+    st.integers(-(2**63), 2**63 - 1),
+)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.text(min_size=1, max_size=20), st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
+            st.tuples(st.just("error"), st.fixed_dictionaries({"type": st.text(max_size=20), "message": st.text()})),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    st.lists(st.integers(0, 3000), max_size=6),
+)
+def test_encode_event_round_trips_through_both_decoders(items: list[tuple[str, Any]], cuts: list[int]) -> None:
+    body = b"".join(encode_event({kind: value}) for kind, value in items)
+    points = sorted(c % (len(body) + 1) for c in cuts)
+    expected = []
+    for kind, value in items:
+        if kind == "error":
+            headers = {":exception-type": value["type"], ":content-type": "application/json"}
+            headers[":message-type"] = "exception"
+            expected.append({"error": {**value, "headers": headers}})
+        else:
+            expected.append({kind: value})
+    for cls in JSON_DECODERS:
+        assert outcome(cls, body, points) == expected
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(st.dictionaries(st.text(max_size=10), header_values, max_size=5), st.binary(max_size=50)),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_encode_message_round_trips_through_the_frame_decoder_and_botocore(
+    messages: list[tuple[dict[str, Any], bytes]],
+) -> None:
+    from botocore.eventstream import EventStreamBuffer
+
+    body = b"".join(encode_message(headers, payload) for headers, payload in messages)
+    assert frames(body) == [Frame(h, p) for h, p in messages]
+    buffer = EventStreamBuffer()
+    buffer.add_data(body)
+    assert [(m.headers, m.payload) for m in buffer] == messages
+
+
+def test_encode_event_refuses_a_dict_without_exactly_one_key() -> None:
+    with pytest.raises(ValueError, match="exactly one key, not 2"):
+        encode_event({"a": {}, "b": {}})
+    with pytest.raises(ValueError, match="not 0"):
+        encode_event({})
+
+
+def test_encode_message_header_types() -> None:
+    [frame] = frames(encode_message({"s": "x", "b": b"\x00", "t": True, "f": False, "i": -5}, b"p"))
+    assert frame == Frame({"s": "x", "b": b"\x00", "t": True, "f": False, "i": -5}, b"p")
+    raw = encode_message({"i": 1})
+    assert raw[12:15] == b"\x01i\x05"  # an int is an i64 (type 5)
+
+
+@pytest.mark.parametrize("cls", JSON_DECODERS)
+@pytest.mark.parametrize("total", [0, 1, 15])
+def test_a_total_length_below_16_with_a_valid_prelude_crc_is_refused_not_looped_on(
+    cls: type[JSONFrameDecoder], total: int
+) -> None:
+    body = event("a", {}) + frame_bytes(b"", b"", total=total) + event("b", {})
+    assert outcome(cls, body, []) == [{"a": {}}, ("error", "byte")]
+    decoder = cls()
+    assert decoder.decode(body) == [{"a": {}}]
+    with pytest.raises(TranslationError, match="below the minimum of 16") as info:
+        decoder.decode(b"")
+    assert info.value.where == f"byte {len(event('a', {}))}"
+
+
+def test_a_repeated_header_gives_the_same_outcome_from_both_decoders() -> None:
+    raw = header(":message-type", "event") + header(":event-type", "x") + header(":event-type", "y")
+    body = event("a", {}) + frame_bytes(raw, b"{}")
+    assert outcome(BotocoreJSONFrameDecoder, body, []) == outcome(JSONFrameDecoder, body, [])
+
+
+@pytest.mark.parametrize("cls", JSON_DECODERS)
+def test_both_decoders_refuse_crc_flips_lengths_and_truncation(cls: type[JSONFrameDecoder]) -> None:
+    good = event("a", {"x": 1})
+    assert outcome(cls, good + flip(good, 0), []) == [{"a": {"x": 1}}, ("error", "byte")]
+    assert outcome(cls, flip(good, len(good) - 1), []) == [("error", "byte")]
+    assert outcome(cls, flip(good, 20), []) == [("error", "byte")]
+    assert outcome(cls, frame_bytes(b"", b"", total=16, hlen=1), []) == [("error", "byte")]
+    decoder = cls()
+    assert decoder.decode(good + good[:7]) == [{"a": {"x": 1}}]
+    with pytest.raises(TranslationError, match="ended inside an event-stream frame") as info:
+        decoder.flush()
+    assert info.value.where == f"byte {len(good)}"
+
+
+@pytest.mark.parametrize("cls", JSON_DECODERS)
+def test_both_decoders_refuse_an_oversize_frame_from_its_prelude(cls: type[JSONFrameDecoder]) -> None:
+    big = event("big", {"x": "y" * 1000})
+    decoder = cls(max_event_size=500)
+    assert decoder.decode(big[:11]) == []
+    with pytest.raises(TranslationError, match="larger than max_event_size") as info:
+        decoder.decode(big[11:12])
+    assert info.value.where == "byte 0"
+    assert outcome(cls, big, [], max_event_size=len(big)) == [{"big": {"x": "y" * 1000}}]
+    assert outcome(cls, big, [], max_event_size=len(big) - 1) == [("error", "byte")]
+
+
+@pytest.mark.parametrize("value_type", [10, 42, 255])
+def test_a_header_type_botocore_refuses_is_a_translation_error(value_type: int) -> None:
+    raw = header("a", "b")
+    bad = frame_bytes(raw[:2] + bytes([value_type]) + raw[3:], b"{}")
+    decoder = BotocoreJSONFrameDecoder()
+    assert decoder.decode(event("ok", {})) == [{"ok": {}}]
+    with pytest.raises(TranslationError, match="refused by botocore") as info:
+        decoder.decode(bad)
+    assert info.value.where == f"byte {len(event('ok', {}))}"
+    with pytest.raises(TranslationError, match="refused by botocore"):  # and it stays broken
+        decoder.flush()
+    with pytest.raises(TranslationError, match="unknown value type"):
+        outcome_raise(JSONFrameDecoder, bad)
+
+
+def outcome_raise(cls: type[JSONFrameDecoder], body: bytes) -> list[Any]:
+    decoder = cls()
+    return decoder.decode(body) + decoder.flush()
+
+
+def test_botocore_header_errors_are_translation_errors() -> None:
+    bad_utf8 = frame_bytes(bytes([1, 0xFF, 0]), b"{}")
+    with pytest.raises(TranslationError, match="refused by botocore"):
+        outcome_raise(BotocoreJSONFrameDecoder, bad_utf8)
+    with pytest.raises(TranslationError, match="not valid UTF-8"):
+        outcome_raise(JSONFrameDecoder, bad_utf8)
+
+
+# --- the header cache and the choice of decoder -----------------------------------------------------------
+
+
+def test_the_header_cache_is_in_place_and_returns_botocores_parse() -> None:
+    from botocore.eventstream import EventStreamHeaderParser
+
+    decoder = BotocoreJSONFrameDecoder()
+    cache = decoder._buffer._header_parser
+    assert isinstance(cache, _CachedHeaders)
+    raw = header(":event-type", "x") + header(":message-type", "event") + header("n", 7, 4)
+    assert (
+        cache.parse(raw)
+        == EventStreamHeaderParser().parse(raw)
+        == {":event-type": "x", ":message-type": "event", "n": 7}
+    )
+    assert cache.parse(raw) is cache.parse(raw)  # parsed once
+    body = event("a", {"i": 1}) + event("a", {"i": 2}) + event("b", {})
+    assert decoder.decode(body) == [{"a": {"i": 1}}, {"a": {"i": 2}}, {"b": {}}]
+    assert len(cache._cache) == 3
+
+
+def test_the_header_cache_keeps_at_most_limit_blocks() -> None:
+    calls: list[bytes] = []
+
+    def parse(raw: bytes) -> dict[str, Any]:
+        calls.append(raw)
+        return {"raw": raw}
+
+    cache = _CachedHeaders(parse)
+    blocks = [bytes([n]) for n in range(_CachedHeaders.LIMIT + 10)]
+    for raw in blocks:
+        assert cache.parse(raw) == {"raw": raw}
+    assert len(cache._cache) == _CachedHeaders.LIMIT == 64
+    for raw in blocks:
+        assert cache.parse(raw) == {"raw": raw}
+    assert calls == blocks + blocks[_CachedHeaders.LIMIT :]  # the first LIMIT are cached, the rest parsed again
+
+
+def test_the_decoder_still_works_when_botocores_buffer_lacks_the_header_parser(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import botocore.eventstream
+
+    original = botocore.eventstream.EventStreamBuffer
+
+    class Bare(original):  # type: ignore[misc,valid-type]
+        """A botocore whose buffer has no ``_header_parser`` (a private attribute that may go away)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            del self._header_parser
+
+        def _parse_headers(self) -> Any:
+            raw = self._data[12 : self._prelude.headers_end]
+            return botocore.eventstream.EventStreamHeaderParser().parse(raw)
+
+    monkeypatch.setattr(botocore.eventstream, "EventStreamBuffer", Bare)
+    decoder = BotocoreJSONFrameDecoder()
+    assert not hasattr(decoder._buffer, "_header_parser")
+    body = event("a", {"i": 1}) + event("b", {})
+    assert decoder.decode(body) + decoder.flush() == [{"a": {"i": 1}}, {"b": {}}]
+
+
+def test_json_frame_decoder_picks_botocore_when_importable(monkeypatch: pytest.MonkeyPatch) -> None:
+    decoder = json_frame_decoder(1234)
+    assert type(decoder) is BotocoreJSONFrameDecoder and decoder._max == 1234
+    monkeypatch.setitem(sys.modules, "botocore.eventstream", None)
+    fallback = json_frame_decoder(99)
+    assert type(fallback) is JSONFrameDecoder and fallback._max == 99
+    with pytest.raises(ImportError):
+        BotocoreJSONFrameDecoder()
+
+
+def test_an_item_of_none_drops_the_message() -> None:
+    class OnlyX(FrameDecoderBase[bytes]):
+        __slots__ = ()
+
+        def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> bytes | None:
+            return payload if headers.get("keep") else None
+
+    decoder = OnlyX()
+    body = encode({"keep": True}, b"1") + encode({"keep": False}, b"2") + encode({"keep": True}, b"3")
+    assert decoder.decode(body) == [b"1", b"3"] and decoder.frames == 3

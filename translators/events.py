@@ -44,16 +44,17 @@ __all__ = [
 Event = dict[str, Any]
 
 
-def json_object(data: bytes | str, name: str, ordinal: int) -> dict[str, Any]:
-    """One event's data as a JSON object; ``name`` (the SSE event name) fills a missing ``"type"``."""
+def json_object(data: bytes | str, name: str, ordinal: int, what: str = "SSE data") -> dict[str, Any]:
+    """One event's data as a JSON object; ``name`` (the SSE event name) fills a missing ``"type"``;
+    ``what`` names the data in errors."""
     try:
         value = loads(data)
     except (JSONDecodeError, UnicodeDecodeError) as exc:  # the stdlib's loads raises the latter on bad UTF-8
         if isinstance(data, bytes):  # invalid UTF-8: the SSE spec reads it with replacement characters
-            return json_object(data.decode("utf-8", "replace"), name, ordinal)
-        raise TranslationError(f"SSE data is not JSON: {exc}", where=f"event #{ordinal}") from None
+            return json_object(data.decode("utf-8", "replace"), name, ordinal, what)
+        raise TranslationError(f"{what} is not JSON: {exc}", where=f"event #{ordinal}") from None
     if type(value) is not dict:
-        raise TranslationError(f"SSE data is JSON {type(value).__name__}, not an object", where=f"event #{ordinal}")
+        raise TranslationError(f"{what} is JSON {type(value).__name__}, not an object", where=f"event #{ordinal}")
     if "type" not in value and name != "message":
         value["type"] = name
     return value
@@ -116,7 +117,15 @@ class NDJSONDecoder:
         return self._objects(self._lines.decode(chunk))
 
     def flush(self) -> list[Event]:
-        return self._objects(self._lines.flush())
+        """The last line, when the body did not end with a line end; a last line that is not JSON was cut
+        short (the body ended inside it): dropped, so that the stream reads as truncated."""
+        lines = self._lines.flush()
+        try:
+            return self._objects(lines)
+        except TranslationError:
+            if self._lines.overflow:
+                raise
+            return []
 
     def _objects(self, lines: list[bytes]) -> list[Event]:
         events = []
@@ -130,7 +139,7 @@ class NDJSONDecoder:
                 events.append(value)
             elif line.strip():  # json_object says what is wrong with it (or reads invalid UTF-8 leniently)
                 self.events += 1
-                events.append(json_object(line, "message", self.events))
+                events.append(json_object(line, "message", self.events, "NDJSON line"))
         if self._lines.overflow:  # lines before the long one are out; the long one is refused
             if events:
                 return events

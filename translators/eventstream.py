@@ -11,8 +11,8 @@ botocore's ``botocore/eventstream.py`` (``EventStreamBuffer``). Every integer is
 
 Header values by type: 0 true, 1 false, 2 i8, 3 i16, 4 i32, 5 i64, 6 bytes (u16 length + bytes),
 7 string (u16 length + UTF-8), 8 timestamp (i64 milliseconds since the epoch, kept as that int, as
-botocore does), 9 UUID (16 bytes, kept as bytes, as botocore does). A repeated header name keeps its
-last value (as botocore does).
+botocore does), 9 UUID (16 bytes, kept as bytes, as botocore does). A repeated header name is refused
+(as botocore refuses it).
 
 Decoders, with the interface of those in `translators.events` (``decode(piece)`` in arbitrary pieces,
 ``flush()`` at the end of the body, bounded memory):
@@ -219,6 +219,8 @@ class FrameDecoderBase(Generic[T]):
                     raise self._bad_header(f"has unknown value type {value_type}", at)
             except UnicodeDecodeError:
                 raise self._bad_header("is not valid UTF-8", at) from None
+            if name in headers:
+                raise self._bad_header(f"name {name!r} is repeated", at)
             headers[name] = value
         return headers
 

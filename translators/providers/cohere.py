@@ -408,7 +408,10 @@ class CohereTranslator:
         kind = citation.get("type")
         if kind not in (None, "TEXT_CONTENT"):  # offsets into the thinking or the tool plan: kept as sent
             return annotation(index, citation, (start, end), kind=kind)
-        block = self._blocks.get(citation.get("content_index", 0))
+        content_index = citation.get("content_index", 0)
+        if type(content_index) is not int:
+            raise self._error("'citations.content_index' is not an integer")
+        block = self._blocks.get(content_index)
         shift = block.start if block is not None and block.kind == "text" else 0
         url, title = _document_url(citation.get("sources"))
         return annotation(index, citation, (shift + start, shift + end), url=url, title=title)

@@ -12,7 +12,7 @@ counts. An ``{"error": "..."}`` object may come instead of any line.
 =============================================  ====================================================================
 Ollama object field                            OpenAI chunk
 =============================================  ====================================================================
-the first object                               role chunk (merged into its first delta); ``model`` = model,
+the first object                               a role chunk, before its deltas; ``model`` = model,
                                                ``created`` = created_at (unless the option is given), ``id``:
                                                the option, else ``chatcmpl-ollama-<created>``
 ``message.content`` / ``response``             ``delta.content``
@@ -21,8 +21,8 @@ the first object                               role chunk (merged into its first
                                                "text"}``
 ``message.tool_calls[]`` (whole, no ids)       one chunk per call: ``tool_calls[{index, id, type: "function",
                                                function: {name, arguments: <JSON text of the arguments>}}]``;
-                                               ``id``: the call's own ``id`` when sent, else ``call_`` + 24 hex
-                                               digits of SHA-256 of ``"<stream id>/<tool index>"``
+                                               ``id``: the call's own ``id`` when sent, else `call_id` (a hash
+                                               of the stream id, the first ``created_at`` and the tool index)
 ``logprobs[]``                                 the choice's ``logprobs``: ``{"content": [{token, logprob, bytes,
                                                top_logprobs}]}`` (``bytes`` = the token's UTF-8 bytes)
 ``image`` (generate, image models)             ``delta.images`` entry (``data:image/png;base64,…``)
@@ -117,9 +117,11 @@ class ChatObject(TypedDict, total=False):
     eval_count: int
 
 
-def call_id(stream_id: str, tool_index: int) -> str:
-    """The id of a tool call that came without one: the same stream id and index give the same id."""
-    return "call_" + hashlib.sha256(f"{stream_id}/{tool_index}".encode()).hexdigest()[:24]
+def call_id(stream_id: str, created_at: str, tool_index: int) -> str:
+    """The id of a tool call that came without one: ``call_`` + 24 hex digits of SHA-256 of
+    ``"<stream id>/<first created_at>/<tool index>"``. The same stream gives the same ids; two streams
+    differ by their ``created_at`` (nanoseconds) even when their ids (whole seconds) are equal."""
+    return "call_" + hashlib.sha256(f"{stream_id}/{created_at}/{tool_index}".encode()).hexdigest()[:24]
 
 
 class OllamaTranslator:
@@ -130,6 +132,7 @@ class OllamaTranslator:
         self._encoded = encoded
         self._out: ChunkBuilder | None = None
         self._entry = -1  # the reasoning_details entry, once thinking went out
+        self._created_at = ""  # the first object's, for tool-call ids
         self._events = 0
         self.done = False
         self.failed = False
@@ -142,7 +145,7 @@ class OllamaTranslator:
             self._check_fields(event)
         out = self._out
         message = event.get("message")
-        if out is not None and type(message) is dict and event.get("done") is False and len(message) <= 2:
+        if out is not None and type(message) is dict and event.get("done") is False and "error" not in event:
             content = message.get("content")  # the hot path: {"role", "content"} of a steady stream
             plain = "thinking" not in message and "tool_calls" not in message and "logprobs" not in event
             if type(content) is str and plain:
@@ -189,6 +192,8 @@ class OllamaTranslator:
         return value
 
     def _start(self, event: Mapping[str, Any], chunks: list[ChunkOut]) -> ChunkBuilder:
+        created_at = event.get("created_at")
+        self._created_at = created_at if isinstance(created_at, str) else ""
         out = self._out = stream_builder(
             self._options,
             PROVIDER,
@@ -274,8 +279,9 @@ class OllamaTranslator:
             except ValueError as exc:
                 raise self._error(f"tool call arguments {exc}") from None
         given = call.get("id")
-        tool_id = given if isinstance(given, str) and given else call_id(out.id, out.tool_calls_started())
-        return out.tool_call_start(tool_id, name, arguments=arguments)[1]
+        if not isinstance(given, str) or not given:
+            given = call_id(out.id, self._created_at, out.tool_calls_started())
+        return out.tool_call_start(given, name, arguments=arguments)[1]
 
     # -- end ---------------------------------------------------------------------------------------------
 
