@@ -693,3 +693,22 @@ def test_atranslate_equals_translate() -> None:
     for events in (FULL, FULL[:5], [*FULL[:3], {"throttlingException": {"message": "slow"}}]):
         got = asyncio.run(acollect(atranslate("bedrock", aiter_of(events), created=CREATED)))
         assert got == list(translate("bedrock", events, created=CREATED))
+
+
+def test_a_body_cut_inside_a_frame_reads_as_truncated() -> None:
+    body = _body(text_stream("Hello"))
+    for cut in (len(body) - 1, len(body) - 20):
+        chunks, done = parse_sse_output(b"".join(stream("bedrock", [body[:cut]], created=1)))
+        assert not done and chunks[-1]["error"]["type"] == "upstream_truncated"
+        check_contract(chunks, done=done)
+
+
+def test_an_exception_frame_keeps_its_payload_fields_as_the_event_dict_does() -> None:
+    error = {"message": "model failed", "originalStatusCode": 500, "originalMessage": "boom"}
+    body = _body([start(), {"error": {"type": "modelStreamErrorException", **error}}])
+    chunks, done = parse_sse_output(b"".join(stream("bedrock", [body], created=1)))
+    native = chunks[-1]["error"]["native_error"]
+    assert not done and chunks[-1]["error"]["type"] == "modelStreamErrorException"
+    assert {k: native[k] for k in error} == error and native["headers"][":message-type"] == "exception"
+    [as_dict] = [c for c in translate("bedrock", [start(), {"modelStreamErrorException": error}]) if "error" in c]
+    assert as_dict["error"]["native_error"] == error

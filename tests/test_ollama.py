@@ -698,3 +698,10 @@ def test_atranslate_equals_translate_and_astream_equals_stream() -> None:
         assert got == list(translate("ollama", events, created=CREATED))
         body = ndjson(events)
         check_async_equals_sync("ollama", events, [body[i : i + 7] for i in range(0, len(body), 7)], created=CREATED)
+
+
+def test_logprob_bytes_sent_by_the_server_are_kept() -> None:
+    item = {"token": "\ufffd", "logprob": -0.5, "bytes": [240, 159], "top_logprobs": []}
+    chunks = run([chat("\ufffd", logprobs=[item]), final()])
+    [content] = [c["choices"][0]["logprobs"]["content"] for c in chunks if c["choices"] and c["choices"][0]["logprobs"]]
+    assert content == [{"token": "\ufffd", "logprob": -0.5, "bytes": [240, 159], "top_logprobs": []}]

@@ -87,10 +87,11 @@ class Frame(NamedTuple):
 class FrameDecoderBase(Generic[T]):
     """Bytes in arbitrary pieces → one item per message; subclasses say what a message becomes."""
 
-    __slots__ = ("_base", "_buf", "_error", "_max", "_pos", "frames")
+    __slots__ = ("_base", "_buf", "_cut_frame_is_error", "_error", "_max", "_pos", "frames")
 
-    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, *, cut_frame_is_error: bool = True) -> None:
         self._max = max_event_size
+        self._cut_frame_is_error = cut_frame_is_error
         self._buf = bytearray()  # the body from the first byte not yet part of a decoded message
         self._pos = 0  # within a decode: where the next message starts in _buf
         self._base = 0  # offset in the body of _buf[0]
@@ -126,10 +127,12 @@ class FrameDecoderBase(Generic[T]):
         return items
 
     def flush(self) -> list[T]:
-        """End of body: nothing, or `TranslationError` when it ended inside a message."""
+        """End of body: nothing; when it ended inside a message, `TranslationError`, or (with
+        ``cut_frame_is_error=False``) nothing either: the cut message is dropped, as an SSE decoder drops an
+        event the body cut short, so that the stream reads as truncated."""
         if self._error is not None:
             raise self._error
-        if self._buf:
+        if self._buf and self._cut_frame_is_error:
             self._error = TranslationError(
                 f"body ended inside an event-stream frame ({len(self._buf)} bytes of it)",
                 where=f"byte {self._base}",
@@ -255,9 +258,10 @@ def json_event(headers: Mapping[str, Any], payload: bytes, where: int = 0) -> di
     """One message as an event dict (``where``: the message's offset in the body, for errors).
 
     * ``:message-type`` ``event``: ``{<:event-type>: <payload's JSON object>}`` (an empty payload is ``{}``);
-    * ``exception`` or ``error``: ``{"error": {"type", "message", "headers"}}``, the type from
-      ``:exception-type`` (or ``:error-code``), the message from the payload's ``message`` (or
-      ``Message``), else the ``:error-message`` header;
+    * ``exception`` or ``error``: ``{"error": {"type", "message", <the payload's other fields>, "headers"}}``,
+      the type from ``:exception-type`` (or ``:error-code``), the message from the payload's ``message``
+      (or ``Message``), else the ``:error-message`` header (Bedrock's ``modelStreamErrorException`` adds
+      ``originalStatusCode`` and ``originalMessage``);
     * anything else, a missing ``:event-type``, or a payload that is not a JSON object:
       `TranslationError`.
     """
@@ -273,10 +277,15 @@ def json_event(headers: Mapping[str, Any], payload: bytes, where: int = 0) -> di
         message = body.get("message", body.get("Message"))
         if type(message) is not str:
             message = headers.get(":error-message", "")
-        return {"error": {"type": error_type, "message": message, "headers": dict(headers)}}
+        rest = {key: value for key, value in body.items() if key not in _ERROR_KEYS}
+        return {"error": {"type": error_type, "message": message, **rest, "headers": dict(headers)}}
     raise TranslationError(
         f"event-stream :message-type {kind!r} is not event, exception or error", where=f"byte {where}"
     )
+
+
+_ERROR_KEYS: Final = frozenset({"type", "message", "Message", "headers"})
+"""Keys of an error event that an exception payload's own fields cannot take."""
 
 
 def _json_object(payload: bytes, where: int) -> dict[str, Any]:
@@ -307,10 +316,10 @@ class BotocoreJSONFrameDecoder(JSONFrameDecoder):
 
     __slots__ = ("_buffer", "_refused")
 
-    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
+    def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, *, cut_frame_is_error: bool = True) -> None:
         from botocore.eventstream import EventStreamBuffer, ParserError
 
-        super().__init__(max_event_size)
+        super().__init__(max_event_size, cut_frame_is_error=cut_frame_is_error)
         self._buffer = EventStreamBuffer()
         parse = getattr(getattr(self._buffer, "_header_parser", None), "parse", None)
         if callable(parse):  # botocore's private attribute: without it, botocore parses every block
@@ -353,11 +362,12 @@ class _CachedHeaders:
 
 
 def json_frame_decoder(max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> JSONFrameDecoder:
-    """botocore's decoder when botocore can be imported, else ours (the same dicts either way)."""
+    """Bedrock's decoder: botocore's when botocore can be imported, else ours (the same dicts either way);
+    a body cut inside a message ends without it (the translator then reports the stream truncated)."""
     try:
-        return BotocoreJSONFrameDecoder(max_event_size)
+        return BotocoreJSONFrameDecoder(max_event_size, cut_frame_is_error=False)
     except ImportError:
-        return JSONFrameDecoder(max_event_size)
+        return JSONFrameDecoder(max_event_size, cut_frame_is_error=False)
 
 
 # -- encoding -------------------------------------------------------------------------------------------
@@ -387,12 +397,14 @@ def encode_message(headers: Mapping[str, str | bytes | bool | int], payload: byt
 def encode_event(event: Mapping[str, Any]) -> bytes:
     """The message of one event dict, as Bedrock sends it: ``{<event type>: <payload object>}`` → an
     ``event`` message (JSON payload, the payload's keys in their order); ``{"error": {"type", "message"}}``
-    → an ``exception`` message with ``:exception-type``."""
+    → an ``exception`` message with ``:exception-type``, the payload the error's other fields
+    (``message``, ``originalStatusCode`` …)."""
     if len(event) != 1:
         raise ValueError(f"an event dict has exactly one key, not {len(event)}")
     ((event_type, body),) = event.items()
     if event_type == "error":
         headers = {":exception-type": body["type"], ":content-type": "application/json", ":message-type": "exception"}
-        return encode_message(headers, dumps_any({"message": body["message"]}))
+        fields = {key: value for key, value in body.items() if key not in ("type", "headers")}
+        return encode_message(headers, dumps_any(fields))
     headers = {":event-type": event_type, ":content-type": "application/json", ":message-type": "event"}
     return encode_message(headers, dumps_any(body))

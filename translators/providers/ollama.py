@@ -24,7 +24,7 @@ the first object                               a role chunk, before its deltas; 
                                                ``id``: the call's own ``id`` when sent, else `call_id` (a hash
                                                of the stream id, the first ``created_at`` and the tool index)
 ``logprobs[]``                                 the choice's ``logprobs``: ``{"content": [{token, logprob, bytes,
-                                               top_logprobs}]}`` (``bytes`` = the token's UTF-8 bytes)
+                                               top_logprobs}]}`` (``bytes`` as sent, else the token's UTF-8)
 ``image`` (generate, image models)             ``delta.images`` entry (``data:image/png;base64,…``)
 ``done: true``                                 the finish chunk: ``finish_reason`` (`FINISH_REASONS`;
                                                ``tool_calls`` when a call was sent), ``native_finish_reason`` =
@@ -259,7 +259,10 @@ class OllamaTranslator:
         token, logprob = item.get("token"), item.get("logprob")
         if type(token) is not str or type(logprob) not in (int, float):
             raise self._error("a logprob without a string 'token' and a number 'logprob'")
-        entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": list(token.encode("utf-8", "replace"))}
+        raw = item.get("bytes")  # newer servers send the token's bytes (a piece of a character differs from token)
+        if not isinstance(raw, list) or not all(type(b) is int and 0 <= b < 256 for b in raw):
+            raw = list(token.encode("utf-8", "replace"))
+        entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": raw}
         if top:
             alternatives = item.get("top_logprobs") or []
             if not isinstance(alternatives, list) or not all(isinstance(a, Mapping) for a in alternatives):
