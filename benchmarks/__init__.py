@@ -3,13 +3,17 @@
 One run measures, on deterministic bodies generated in code (`benchmarks.workloads`): Anthropic SSE (a text
 stream; thinking + text + a tool call), Gemini (a text stream over ``alt=sse`` and the same stream as the
 JSON-array body; Vertex thinking + a function call with streamed ``partialArgs``), OpenAI Chat Completions
-(a gpt-5 text stream; content then two parallel tool calls) and the OpenAI Responses API (a text answer;
-reasoning summary deltas then a function call):
+(a gpt-5 text stream; content then two parallel tool calls), the OpenAI Responses API (a text answer;
+reasoning summary deltas then a function call), Amazon Bedrock ConverseStream over the AWS binary event
+stream (a text answer; reasoning, text and a tool call; each with the default decoder, botocore-backed
+when botocore is installed, and again with our pure-Python ``JSONFrameDecoder``: the ``_pure`` rows),
+Cohere v2 chat (a text answer; a tool plan then two tool calls) and Ollama ``/api/chat`` NDJSON (a text
+answer; thinking then text):
 
 1. throughput of ``stream()`` (bytes→bytes; reads of 1-4 whole events, and fixed 4 KiB reads) and of
    ``translate()`` (decoded dicts→chunk dicts), each as a ratio to a *floor* measured in the same run:
-   split events (by the workload's framing), ``orjson.loads``, one minimal chunk, ``orjson.dumps``, SSE
-   framing (`benchmarks.measure`);
+   split events (by the workload's framing; for the event stream: the messages walked with both CRCs
+   checked), ``orjson.loads``, one minimal chunk, ``orjson.dumps``, SSE framing (`benchmarks.measure`);
 2. the tracemalloc peak while consuming ``stream()`` lazily, fed lazily, over 1k/10k/100k-delta streams;
 3. the import time of ``translators`` in fresh interpreters.
 
@@ -20,13 +24,18 @@ whatever they show.
 
 from __future__ import annotations
 
+import fnmatch
 import platform
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib.metadata import version
 from typing import Any
 
-__all__ = ["Config", "run"]
+__all__ = ["Config", "NoWorkloadError", "run"]
+
+
+class NoWorkloadError(ValueError):
+    """`Config.only` matches no workload."""
 
 
 @dataclass
@@ -47,6 +56,18 @@ class Config:
     responses_text_deltas: int = 2000
     responses_summary_deltas: int = 600
     responses_argument_deltas: int = 1000
+    bedrock_text_deltas: int = 2000
+    bedrock_reasoning_deltas: int = 800
+    bedrock_tool_text_deltas: int = 400
+    bedrock_input_deltas: int = 1000
+    cohere_text_deltas: int = 2000
+    cohere_plan_deltas: int = 400
+    cohere_argument_deltas: int = 1000
+    ollama_text_deltas: int = 2000
+    ollama_thinking_deltas: int = 1400
+    ollama_thinking_text_deltas: int = 600
+    only: list[str] | None = None
+    """Measure only the workloads whose name matches one of these shell patterns (``bedrock_*``); None: all."""
     memory_sizes: list[int] = field(default_factory=lambda: [1_000, 10_000, 100_000])
     import_runs: int = 15
     gc_enabled: bool = False
@@ -59,18 +80,32 @@ class Config:
 
 def run(config: Config) -> dict[str, Any]:
     """Run every measurement; returns plain data (JSON-serialisable) for `benchmarks.report`."""
-    from benchmarks.measure import import_times, memory_profile, throughput
+    from benchmarks.measure import decoder_name, import_times, memory_profile, throughput
     from benchmarks.workloads import (
+        bedrock_reasoning_tool_workload,
+        bedrock_text_workload,
+        cohere_text_workload,
+        cohere_tool_plan_calls_workload,
         gemini_function_call_workload,
         gemini_text_workload,
+        ollama_text_workload,
+        ollama_thinking_workload,
         openai_text_workload,
         openai_tool_workload,
         responses_reasoning_call_workload,
         responses_text_workload,
         text_workload,
         thinking_tool_workload,
+        with_decoder,
     )
+    from translators.eventstream import JSONFrameDecoder
 
+    bedrock = [
+        bedrock_text_workload(config.bedrock_text_deltas),
+        bedrock_reasoning_tool_workload(
+            config.bedrock_reasoning_deltas, config.bedrock_tool_text_deltas, config.bedrock_input_deltas
+        ),
+    ]
     workloads = [
         text_workload(config.text_deltas),
         thinking_tool_workload(config.thinking_deltas, config.tool_text_deltas, config.json_deltas),
@@ -81,7 +116,18 @@ def run(config: Config) -> dict[str, Any]:
         openai_tool_workload(config.openai_tool_text_deltas, config.openai_tool_fragments),
         responses_text_workload(config.responses_text_deltas),
         responses_reasoning_call_workload(config.responses_summary_deltas, config.responses_argument_deltas),
+        *(replace(w, description=w.description.replace(")", f", {decoder_name(w)})", 1)) for w in bedrock),
+        *(with_decoder(w, JSONFrameDecoder, "pure") for w in bedrock),
+        cohere_text_workload(config.cohere_text_deltas),
+        cohere_tool_plan_calls_workload(config.cohere_plan_deltas, config.cohere_argument_deltas),
+        ollama_text_workload(config.ollama_text_deltas),
+        ollama_thinking_workload(config.ollama_thinking_deltas, config.ollama_thinking_text_deltas),
     ]
+    if config.only is not None:
+        patterns = config.only
+        workloads = [w for w in workloads if any(fnmatch.fnmatchcase(w.name, p) for p in patterns)]
+        if not workloads:
+            raise NoWorkloadError(f"no workload matches {', '.join(patterns)}")
     results: dict[str, Any] = {
         "python": sys.version.split()[0],
         "implementation": platform.python_implementation(),
@@ -97,7 +143,8 @@ def run(config: Config) -> dict[str, Any]:
             ),
             "floor": (
                 "split events (SSE: on blank lines, OpenAI's data: [DONE] dropped; JSON array: on the service's "
-                "element separator), orjson.loads, one minimal chunk dict, orjson.dumps, SSE framing"
+                "element separator; NDJSON: on newlines; AWS event stream: walk the messages, both CRCs checked, "
+                "headers skipped), orjson.loads, one minimal chunk dict, orjson.dumps, SSE framing"
             ),
         },
         "workloads": throughput(workloads, config.repeat, gc_enabled=config.gc_enabled, read_size=config.read_size),

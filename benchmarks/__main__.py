@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from benchmarks import Config, run
+from benchmarks import Config, NoWorkloadError, run
 from benchmarks.report import render
 
 
@@ -17,6 +17,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
     parser.add_argument("--repeat", type=int, metavar="N", help="timing rounds (default 11, quick 3)")
     parser.add_argument("--gc", action="store_true", help="keep the cyclic GC enabled while timing")
+    parser.add_argument(
+        "--only",
+        metavar="PATTERN",
+        action="append",
+        help="time only the workloads whose name matches this shell pattern (repeatable; e.g. 'bedrock_*')",
+    )
     args = parser.parse_args(argv)
     config = Config.quick() if args.quick else Config()
     if args.repeat is not None:
@@ -24,7 +30,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error("--repeat must be at least 1")
         config.repeat = args.repeat
     config.gc_enabled = args.gc
-    results = run(config)
+    config.only = args.only
+    try:
+        results = run(config)
+    except NoWorkloadError as exc:
+        parser.error(str(exc))
     if args.json:
         json.dump(results, sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -25,7 +25,20 @@ framing) and splits it with `benchmarks.workloads.frames`, by the workload's fra
   That is the cheapest way that still yields each element on its own, as a stream must (an element goes
   out as soon as it is complete); one ``orjson.loads`` of the whole array would be cheaper still but
   emits nothing before the closing ``]``, so it is no floor for a stream. A general decoder must also
-  find element ends without trusting the whitespace between them; the floor does not pay for that.
+  find element ends without trusting the whitespace between them; the floor does not pay for that;
+* ``ndjson`` (Ollama): ``bytes.split`` on ``\\n``, one ``orjson.loads`` per line;
+* ``eventstream`` (Bedrock, the AWS binary event stream): the minimal walk of the messages
+  (`benchmarks.workloads.eventstream_frames`): the prelude's lengths unpacked, the prelude CRC and the
+  message CRC checked (``zlib.crc32``, as every decoder must), the payload sliced out from behind the
+  headers, one ``orjson.loads`` per payload. The headers are skipped, not parsed, as the SSE floor skips
+  the ``event:`` line: the floor's chunk content comes from the payload alone. A real decoder must at
+  least find the ``:event-type`` header (Bedrock's payloads do not name their type); the floor does not
+  pay for that either.
+
+A workload may name its own wire decoder (`Workload.decoder`, e.g. Bedrock's pure-Python
+`translators.eventstream.JSONFrameDecoder` beside the default, botocore-backed when botocore is
+installed): its ``stream()`` calls then go through a `BytePipeline` whose `ProviderSpec` has that
+decoder, the same pipeline ``translators.stream`` builds.
 """
 
 from __future__ import annotations
@@ -40,14 +53,18 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import orjson
 
 import translators
 from benchmarks.workloads import Workload, event_reads, fixed_reads, frames, text_events
+from translators._core import BytePipeline, Options
+from translators._registry import spec
+from translators._streams import ByteStream
 
-__all__ = ["floor", "import_times", "memory_profile", "throughput"]
+__all__ = ["decoder_name", "floor", "identity", "import_times", "memory_profile", "streamer", "throughput"]
 
 _DONE = b"data: [DONE]\n\n"
 Event = dict[str, Any]
@@ -80,11 +97,49 @@ def _responses_content(event: Event) -> Any:
     return event.get("delta")
 
 
+def _bedrock_content(event: Event) -> Any:
+    """From a payload (the floor does not read the ``:event-type`` header): text, reasoning text, or a
+    tool input fragment."""
+    delta = event.get("delta")
+    if not delta:
+        return None
+    text = delta.get("text")
+    if text is not None:
+        return text
+    reasoning = delta.get("reasoningContent")
+    if reasoning is not None:
+        return reasoning.get("text")
+    tool = delta.get("toolUse")
+    return tool.get("input") if tool is not None else None
+
+
+def _cohere_content(event: Event) -> Any:
+    delta = event.get("delta")
+    message = delta.get("message") if delta else None
+    if not message:
+        return None
+    content = message.get("content")
+    if type(content) is dict:
+        return content.get("text") or content.get("thinking") or None
+    calls = message.get("tool_calls")
+    if type(calls) is dict:
+        return calls["function"].get("arguments") or None
+    return message.get("tool_plan") or None
+
+
+def _ollama_content(event: Event) -> Any:
+    message = event["message"]
+    return message.get("thinking") or message["content"] or None
+
+
 _CONTENT: dict[str, Callable[[Event], Any]] = {
     "anthropic": _anthropic_content,
     "gemini": _gemini_content,
     "openai": _openai_content,
     "openai_responses": _responses_content,
+    "bedrock": _bedrock_content,
+    "cohere": _cohere_content,
+    "ollama": _ollama_content,
 }
 """Per provider: an event's text (text, thinking or reasoning summary, or tool-call argument fragment), for
 the floor's chunk; None for an event that carries none (or an empty one)."""
@@ -119,7 +174,28 @@ def identity(workload: Workload) -> tuple[str, str]:
         return first["id"], first["model"]
     if workload.provider == "openai_responses":
         return "chatcmpl-" + first["response"]["id"], first["response"]["model"]
+    if workload.provider == "bedrock":  # the stream names neither: made up from created (1 here)
+        return "chatcmpl-bedrock-1", ""
+    if workload.provider == "cohere":  # no model in the stream
+        return "chatcmpl-" + first["id"], ""
+    if workload.provider == "ollama":  # no id in the stream
+        return "chatcmpl-ollama-1", first["model"]
     return "chatcmpl-" + first["responseId"], first["modelVersion"]
+
+
+def streamer(workload: Workload) -> Callable[[list[bytes]], Iterator[bytes]]:
+    """``pieces -> stream()`` of the workload's provider, with the workload's decoder when it names one."""
+    provider = workload.provider
+    if workload.decoder is None:
+        return lambda pieces: translators.stream(provider, pieces, created=1)
+    provider_spec = replace(spec(provider), decoder=workload.decoder)
+    return lambda pieces: ByteStream(BytePipeline(provider_spec, Options(created=1)), pieces)
+
+
+def decoder_name(workload: Workload) -> str:
+    """The class of the wire decoder ``stream()`` uses for the workload."""
+    make = workload.decoder or spec(workload.provider).decoder
+    return type(make(1024)).__name__
 
 
 def _calls(workload: Workload, read_size: int) -> dict[str, Callable[[], object]]:
@@ -127,11 +203,12 @@ def _calls(workload: Workload, read_size: int) -> dict[str, Callable[[], object]
     provider, framing = workload.provider, workload.framing
     body, pieces, events = workload.body, workload.pieces, workload.events
     fixed = list(fixed_reads([body], read_size))
+    run = streamer(workload)
     return {
         "floor": lambda: floor(body, framing, provider, chunk_id, model),
-        "stream": lambda: b"".join(translators.stream(provider, pieces, created=1)),
-        "stream_fixed": lambda: b"".join(translators.stream(provider, fixed, created=1)),
-        "stream_whole": lambda: b"".join(translators.stream(provider, [body], created=1)),
+        "stream": lambda: b"".join(run(pieces)),
+        "stream_fixed": lambda: b"".join(run(fixed)),
+        "stream_whole": lambda: b"".join(run([body])),
         "translate": lambda: list(translators.translate(provider, events, created=1)),
     }
 
@@ -179,6 +256,7 @@ def throughput(
                 "description": w.description,
                 "provider": w.provider,
                 "framing": w.framing,
+                "decoder": decoder_name(w),
                 "events": len(w.events),
                 "counts": dict(w.counts),
                 "body_bytes": len(w.body),

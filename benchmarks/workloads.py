@@ -49,15 +49,29 @@ import base64
 import itertools
 import json
 import random
+import struct
+import uuid
+import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 
+from translators.eventstream import encode_event
+
 __all__ = [
     "FRAMINGS",
     "Workload",
+    "bedrock_reasoning_tool_events",
+    "bedrock_reasoning_tool_workload",
+    "bedrock_text_events",
+    "bedrock_text_workload",
+    "cohere_text_events",
+    "cohere_text_workload",
+    "cohere_tool_plan_calls_events",
+    "cohere_tool_plan_calls_workload",
     "decode_events",
     "event_reads",
     "fixed_reads",
@@ -67,6 +81,10 @@ __all__ = [
     "gemini_text_payloads",
     "gemini_text_workload",
     "gemini_wire",
+    "ollama_text_events",
+    "ollama_text_workload",
+    "ollama_thinking_events",
+    "ollama_thinking_workload",
     "openai_text_events",
     "openai_text_workload",
     "openai_tool_events",
@@ -79,6 +97,7 @@ __all__ = [
     "text_workload",
     "thinking_tool_events",
     "thinking_tool_workload",
+    "with_decoder",
 ]
 
 MODEL = "claude-sonnet-4-5-20250929"
@@ -132,6 +151,9 @@ class Workload:
     """The body in reads of 1-4 whole events (`event_reads`)."""
     events: list[dict[str, Any]]
     counts: dict[str, int] = field(default_factory=dict)
+    decoder: Callable[[int], Any] | None = None
+    """The wire decoder ``stream()`` is measured with (``decoder(max_event_size)``, as in `ProviderSpec`);
+    None: the provider's own (its ``SPEC.decoder``)."""
 
 
 def _fragment(rng: random.Random) -> str:
@@ -716,6 +738,227 @@ def responses_reasoning_call_events(n_summary: int, n_arguments: int, seed: int 
     yield stream.completed([reasoning, call], _responses_usage(412, n_summary + n_arguments + 300, n_summary + 300))
 
 
+# -- Amazon Bedrock (ConverseStream) -------------------------------------------------------------------
+
+_PADDING = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def _bedrock_message(rng: random.Random, event_type: str, payload: dict[str, Any]) -> bytes:
+    """One event-stream message as Bedrock sends it: the payload's top-level keys sorted, with the
+    random-length ``"p"`` padding (a prefix of ``abc…XYZ0…9``) among them, compact JSON, the
+    ``:event-type``, ``:content-type`` and ``:message-type`` headers (`encode_event`)."""
+    padded = {**payload, "p": _PADDING[: rng.randrange(1, len(_PADDING))]}
+    return encode_event({event_type: {key: padded[key] for key in sorted(padded)}})
+
+
+def _bedrock_end(rng: random.Random, stop_reason: str, output_tokens: int) -> Iterator[bytes]:
+    yield _bedrock_message(rng, "messageStop", {"stopReason": stop_reason})
+    usage = {"inputTokens": 1234, "outputTokens": output_tokens, "totalTokens": 1234 + output_tokens}
+    yield _bedrock_message(rng, "metadata", {"metrics": {"latencyMs": rng.randrange(900, 30000)}, "usage": usage})
+
+
+def _bedrock_delta(rng: random.Random, index: int, delta: dict[str, Any]) -> bytes:
+    return _bedrock_message(rng, "contentBlockDelta", {"contentBlockIndex": index, "delta": delta})
+
+
+def bedrock_text_events(n_deltas: int, seed: int = 10) -> Iterator[bytes]:
+    """Lazily, as event-stream messages: a Claude-on-Bedrock text answer: messageStart, ``n_deltas``
+    text deltas of 1-50 characters (no contentBlockStart: a text block has none), contentBlockStop,
+    messageStop, metadata (usage, latency). Every payload carries ``"p"`` padding."""
+    rng = random.Random(seed)
+    yield _bedrock_message(rng, "messageStart", {"role": "assistant"})
+    for _ in range(n_deltas):
+        yield _bedrock_delta(rng, 0, {"text": _prose(rng, rng.randrange(1, 40))})
+    yield _bedrock_message(rng, "contentBlockStop", {"contentBlockIndex": 0})
+    yield from _bedrock_end(rng, "end_turn", n_deltas * 6)
+
+
+def bedrock_reasoning_tool_events(n_reasoning: int, n_text: int, n_input: int, seed: int = 11) -> Iterator[bytes]:
+    """Lazily, as event-stream messages: reasoning (``reasoningContent.text`` deltas, then its signature),
+    a short text, then a tool call (``contentBlockStart`` toolUse, ``n_input`` ``toolUse.input``
+    fragments), messageStop ``tool_use``, metadata."""
+    rng = random.Random(seed)
+    yield _bedrock_message(rng, "messageStart", {"role": "assistant"})
+    for _ in range(n_reasoning):
+        yield _bedrock_delta(rng, 0, {"reasoningContent": {"text": _fragment(rng)}})
+    signature = base64.b64encode(rng.randbytes(rng.randrange(300, 600))).decode()
+    yield _bedrock_delta(rng, 0, {"reasoningContent": {"signature": signature}})
+    yield _bedrock_message(rng, "contentBlockStop", {"contentBlockIndex": 0})
+    for _ in range(n_text):
+        yield _bedrock_delta(rng, 1, {"text": _fragment(rng)})
+    yield _bedrock_message(rng, "contentBlockStop", {"contentBlockIndex": 1})
+    tool = {"name": "write_file", "toolUseId": _ident(rng, "tooluse_", 22)}
+    yield _bedrock_message(rng, "contentBlockStart", {"contentBlockIndex": 2, "start": {"toolUse": tool}})
+    for fragment in _tool_arguments(rng, n_input):
+        yield _bedrock_delta(rng, 2, {"toolUse": {"input": fragment}})
+    yield _bedrock_message(rng, "contentBlockStop", {"contentBlockIndex": 2})
+    yield from _bedrock_end(rng, "tool_use", n_reasoning + n_text + n_input)
+
+
+_PRELUDE = struct.Struct(">III")
+_U32 = struct.Struct(">I")
+
+
+def eventstream_frames(body: bytes) -> list[tuple[bytes, bytes]]:
+    """The (raw headers, payload) of each event-stream message of a whole body, both CRCs checked
+    (`ValueError` on a mismatch). The minimal walk: the prelude's lengths say where the headers and
+    the payload are; the headers are not parsed."""
+    found = []
+    view = memoryview(body)
+    crc32 = zlib.crc32
+    unpack_prelude = _PRELUDE.unpack_from
+    unpack_crc = _U32.unpack_from
+    pos, end = 0, len(body)
+    while pos < end:
+        total, headers_length, prelude_crc = unpack_prelude(body, pos)
+        last = pos + total - 4
+        if crc32(view[pos : pos + 8]) != prelude_crc or crc32(view[pos:last]) != unpack_crc(body, last)[0]:
+            raise ValueError(f"event-stream CRC mismatch in the message at byte {pos}")
+        headers_end = pos + 12 + headers_length
+        found.append((body[pos + 12 : headers_end], body[headers_end:last]))
+        pos += total
+    return found
+
+
+def _event_type(raw_headers: bytes) -> str:
+    """The ``:event-type`` header's string value, from raw headers (for `decode_events`, not timed)."""
+    pos = 0
+    while pos < len(raw_headers):
+        name_end = pos + 1 + raw_headers[pos]
+        name, value_type = raw_headers[pos + 1 : name_end], raw_headers[name_end]
+        if value_type != 7:
+            raise ValueError(f"unexpected header value type {value_type} in a generated body")
+        value_end = name_end + 3 + int.from_bytes(raw_headers[name_end + 1 : name_end + 3], "big")
+        if name == b":event-type":
+            return raw_headers[name_end + 3 : value_end].decode()
+        pos = value_end
+    raise ValueError("no :event-type header")
+
+
+# -- Cohere v2 chat --------------------------------------------------------------------------------------
+
+
+def _cohere_event(payload: dict[str, Any]) -> bytes:
+    """``event: <type>\\ndata: <compact JSON, type inside>\\n\\n``, raw UTF-8."""
+    name: str = payload["type"]
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(payload) + b"\n\n"
+
+
+def _cohere_start(rng: random.Random) -> bytes:
+    message = {"role": "assistant", "content": [], "tool_plan": "", "tool_calls": [], "citations": []}
+    message_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    return _cohere_event({"id": message_id, "type": "message-start", "delta": {"message": message}})
+
+
+def _cohere_end(reason: str, billed: int, output_tokens: int) -> bytes:
+    usage = {
+        "billed_units": {"input_tokens": 119, "output_tokens": billed},
+        "tokens": {"input_tokens": 1549, "output_tokens": output_tokens},
+        "cached_tokens": 1504,
+    }
+    return _cohere_event({"type": "message-end", "delta": {"finish_reason": reason, "usage": usage}})
+
+
+def cohere_text_events(n_deltas: int, seed: int = 12) -> Iterator[bytes]:
+    """Lazily, as SSE blocks: a Cohere v2 text answer: message-start, content-start (text ``""``),
+    ``n_deltas`` one-token content-delta, content-end, message-end COMPLETE with usage."""
+    rng = random.Random(seed)
+    yield _cohere_start(rng)
+    content = {"type": "text", "text": ""}
+    yield _cohere_event({"type": "content-start", "index": 0, "delta": {"message": {"content": content}}})
+    for _ in range(n_deltas):
+        delta = {"message": {"content": {"text": _token(rng)}}}
+        yield _cohere_event({"type": "content-delta", "index": 0, "delta": delta})
+    yield _cohere_event({"type": "content-end", "index": 0})
+    yield _cohere_end("COMPLETE", n_deltas, n_deltas + 4)
+
+
+def cohere_tool_plan_calls_events(n_plan: int, n_arguments: int, seed: int = 13) -> Iterator[bytes]:
+    """Lazily, as SSE blocks: ``n_plan`` one-token tool-plan-delta, then two tool calls one after the
+    other (tool-call-start with ``arguments: ""``, tool-call-delta fragments, ``n_arguments`` in all,
+    tool-call-end), message-end TOOL_CALL."""
+    rng = random.Random(seed)
+    yield _cohere_start(rng)
+    for _ in range(n_plan):
+        yield _cohere_event({"type": "tool-plan-delta", "delta": {"message": {"tool_plan": _token(rng)}}})
+    first = n_arguments // 2
+    for index, n in enumerate((first, n_arguments - first)):
+        call = {
+            "id": _ident(rng, "write_file_", 12).lower(),
+            "type": "function",
+            "function": {"name": "write_file", "arguments": ""},
+        }
+        yield _cohere_event({"type": "tool-call-start", "index": index, "delta": {"message": {"tool_calls": call}}})
+        for fragment in _tool_arguments(rng, n):
+            message = {"tool_calls": {"function": {"arguments": fragment}}}
+            yield _cohere_event({"type": "tool-call-delta", "index": index, "delta": {"message": message}})
+        yield _cohere_event({"type": "tool-call-end", "index": index})
+    yield _cohere_end("TOOL_CALL", n_plan + n_arguments, n_plan + n_arguments + 50)
+
+
+# -- Ollama /api/chat ------------------------------------------------------------------------------------
+
+OLLAMA_TEXT_MODEL = "llama3.2"
+OLLAMA_THINKING_MODEL = "qwen3"
+
+
+def _ollama_time(at: datetime) -> str:
+    """Go's RFC 3339 with nanoseconds, as Ollama writes ``created_at``: trailing zeros of the fraction dropped."""
+    fraction = f"{at.microsecond:06d}".rstrip("0")
+    return at.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
+
+
+class _Ollama:
+    """One /api/chat stream being generated: its model and clock (one token every 10-40 ms)."""
+
+    def __init__(self, rng: random.Random, model: str) -> None:
+        self.rng = rng
+        self.model = model
+        self.at = datetime(2025, 5, 27, 22, 54, 57, 641643, tzinfo=timezone.utc)
+        self.start = self.at
+
+    def line(self, message: dict[str, Any], **end: Any) -> bytes:
+        """One NDJSON line, in Go's field order: model, created_at, message, (done_reason,) done, (counts)."""
+        self.at += timedelta(microseconds=self.rng.randrange(10_000, 40_000))
+        payload: dict[str, Any] = {"model": self.model, "created_at": _ollama_time(self.at), "message": message}
+        payload.update(end or {"done": False})
+        return orjson.dumps(payload) + b"\n"
+
+    def done(self, prompt: int, output: int) -> bytes:
+        eval_ns = int((self.at - self.start).total_seconds() * 1e9)
+        counts = {
+            "done_reason": "stop",
+            "done": True,
+            "total_duration": eval_ns + 412_345_678,
+            "load_duration": 30_771_500,
+            "prompt_eval_count": prompt,
+            "prompt_eval_duration": 381_574_178,
+            "eval_count": output,
+            "eval_duration": eval_ns,
+        }
+        return self.line({"role": "assistant", "content": ""}, **counts)
+
+
+def ollama_text_events(n_deltas: int, seed: int = 14) -> Iterator[bytes]:
+    """Lazily, as NDJSON lines: an /api/chat answer of ``n_deltas`` one-token objects
+    (``{"role": "assistant", "content": …}``, ``done: false``), then the ``done: true`` object with the counts."""
+    stream = _Ollama(random.Random(seed), OLLAMA_TEXT_MODEL)
+    for _ in range(n_deltas):
+        yield stream.line({"role": "assistant", "content": _token(stream.rng)})
+    yield stream.done(26, n_deltas)
+
+
+def ollama_thinking_events(n_thinking: int, n_text: int, seed: int = 15) -> Iterator[bytes]:
+    """Lazily, as NDJSON lines: ``think: true``: ``n_thinking`` one-token thinking objects
+    (``{"role", "content": "", "thinking": …}``), then ``n_text`` content objects, then ``done: true``."""
+    stream = _Ollama(random.Random(seed), OLLAMA_THINKING_MODEL)
+    for _ in range(n_thinking):
+        yield stream.line({"role": "assistant", "content": "", "thinking": _token(stream.rng)})
+    for _ in range(n_text):
+        yield stream.line({"role": "assistant", "content": _token(stream.rng)})
+    yield stream.done(18, n_thinking + n_text)
+
+
 def event_reads(blocks: Iterable[bytes], seed: int = 3) -> Iterator[bytes]:
     """Whole events (SSE events, JSON-array elements) grouped 1-4 per read (deterministic)."""
     rng = random.Random(seed)
@@ -743,7 +986,7 @@ def fixed_reads(blocks: Iterable[bytes], size: int) -> Iterator[bytes]:
         yield bytes(buffer)
 
 
-FRAMINGS = ("sse", "sse-crlf", "json-array")
+FRAMINGS = ("sse", "sse-crlf", "json-array", "ndjson", "eventstream")
 _BLANK_LINE = {"sse": b"\n\n", "sse-crlf": b"\r\n\r\n"}
 
 
@@ -751,11 +994,16 @@ def frames(body: bytes, framing: str) -> list[bytes]:
     """The JSON text of each event of a whole body: for SSE, the ``data: `` of each block between blank
     lines; for the JSON array, its elements split on the separator the service sends (``\\n,\\r\\n``, which
     cannot occur inside a pretty-printed element: raw newlines there are between tokens, and a comma
-    ends its own line). OpenAI chat's final ``data: [DONE]`` is no event, and is left out. Only for the
-    bodies generated here: no general SSE or JSON parser."""
+    ends its own line); for NDJSON, the lines; for the AWS event stream, each message's payload
+    (`eventstream_frames`: both CRCs checked, the headers skipped). OpenAI chat's final ``data: [DONE]``
+    is no event, and is left out. Only for the bodies generated here: no general SSE or JSON parser."""
     if framing == "json-array":
         inner = body[1:-1]  # between "[" and "]"
         return inner.split(_ARRAY_SEPARATOR) if inner.strip() else []
+    if framing == "ndjson":  # every line ends in LF; JSON text has no raw newline
+        return body[:-1].split(b"\n") if body else []
+    if framing == "eventstream":
+        return [payload for _, payload in eventstream_frames(body)]
     found = [data for block in body.split(_BLANK_LINE[framing]) if (data := block.partition(b"data: ")[2])]
     if found and found[-1] == b"[DONE]":  # OpenAI chat's end marker: no event (the SDKs swallow it)
         found.pop()
@@ -763,7 +1011,11 @@ def frames(body: bytes, framing: str) -> list[bytes]:
 
 
 def decode_events(body: bytes, framing: str = "sse") -> list[dict[str, Any]]:
-    """The body's events as dicts (what the SDK's raw stream, or translate()'s caller, hands over)."""
+    """The body's events as dicts (what the SDK's raw stream, or translate()'s caller, hands over). For the
+    AWS event stream: ``{<:event-type>: <payload>}``, as boto3's ``converse_stream`` yields them (the
+    ``"p"`` padding kept, as `translators.eventstream.JSONFrameDecoder` keeps it)."""
+    if framing == "eventstream":
+        return [{_event_type(headers): orjson.loads(payload)} for headers, payload in eventstream_frames(body)]
     return [orjson.loads(data) for data in frames(body, framing)]
 
 
@@ -805,11 +1057,38 @@ def _responses_kind(event: dict[str, Any]) -> str:
     return kind.removeprefix("response.")
 
 
+def _bedrock_kind(event: dict[str, Any]) -> str:
+    """The event type; for a delta, its kind (text, reasoningContent.text / .signature, toolUse)."""
+    ((kind, payload),) = event.items()
+    if kind != "contentBlockDelta":
+        return str(kind)
+    ((delta_kind, value),) = payload["delta"].items()
+    if delta_kind == "reasoningContent":
+        ((part, _),) = value.items()
+        return f"reasoningContent.{part}"
+    return str(delta_kind)
+
+
+def _cohere_kind(event: dict[str, Any]) -> str:
+    kind: str = event["type"]
+    return kind
+
+
+def _ollama_kind(event: dict[str, Any]) -> str:
+    """done (the last object), thinking, or content."""
+    if event["done"]:
+        return "done"
+    return "thinking" if event["message"].get("thinking") else "content"
+
+
 _KINDS = {
     "anthropic": _anthropic_kind,
     "gemini": _gemini_kind,
     "openai": _openai_kind,
     "openai_responses": _responses_kind,
+    "bedrock": _bedrock_kind,
+    "cohere": _cohere_kind,
+    "ollama": _ollama_kind,
 }
 
 
@@ -868,3 +1147,45 @@ def responses_reasoning_call_workload(n_summary: int = 600, n_arguments: int = 1
     description = f"responses summary+call (SSE): {n_summary} summary, {n_arguments} arguments"
     blocks = list(responses_reasoning_call_events(n_summary, n_arguments))
     return _workload("responses_reasoning_call", description, "openai_responses", "sse", blocks)
+
+
+def bedrock_text_workload(n_deltas: int = 2000) -> Workload:
+    description = f"bedrock text (event stream): {n_deltas} text deltas"
+    blocks = list(bedrock_text_events(n_deltas))
+    return _workload("bedrock_text", description, "bedrock", "eventstream", blocks)
+
+
+def bedrock_reasoning_tool_workload(n_reasoning: int = 800, n_text: int = 400, n_input: int = 1000) -> Workload:
+    description = f"bedrock reasoning+tool (event stream): {n_reasoning} reasoning, {n_text} text, {n_input} input"
+    blocks = list(bedrock_reasoning_tool_events(n_reasoning, n_text, n_input))
+    return _workload("bedrock_reasoning_tool", description, "bedrock", "eventstream", blocks)
+
+
+def with_decoder(workload: Workload, decoder: Callable[[int], Any], suffix: str) -> Workload:
+    """The same workload measured with another wire decoder: named ``<name>_<suffix>``, the decoder's class
+    named in the description."""
+    name = getattr(decoder, "__name__", type(decoder).__name__)
+    description = workload.description.replace(")", f", {name})", 1)
+    return replace(workload, name=f"{workload.name}_{suffix}", description=description, decoder=decoder)
+
+
+def cohere_text_workload(n_deltas: int = 2000) -> Workload:
+    blocks = list(cohere_text_events(n_deltas))
+    return _workload("cohere_text", f"cohere text (SSE): {n_deltas} content deltas", "cohere", "sse", blocks)
+
+
+def cohere_tool_plan_calls_workload(n_plan: int = 400, n_arguments: int = 1000) -> Workload:
+    description = f"cohere plan+calls (SSE): {n_plan} tool plan, 2 calls, {n_arguments} arguments"
+    blocks = list(cohere_tool_plan_calls_events(n_plan, n_arguments))
+    return _workload("cohere_tool_plan_calls", description, "cohere", "sse", blocks)
+
+
+def ollama_text_workload(n_deltas: int = 2000) -> Workload:
+    blocks = list(ollama_text_events(n_deltas))
+    return _workload("ollama_text", f"ollama text (NDJSON): {n_deltas} content", "ollama", "ndjson", blocks)
+
+
+def ollama_thinking_workload(n_thinking: int = 1400, n_text: int = 600) -> Workload:
+    description = f"ollama thinking (NDJSON): {n_thinking} thinking, {n_text} content"
+    blocks = list(ollama_thinking_events(n_thinking, n_text))
+    return _workload("ollama_thinking", description, "ollama", "ndjson", blocks)

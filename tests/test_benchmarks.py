@@ -6,21 +6,31 @@ Timings are never asserted here: they depend on the machine. Sizes are tiny so t
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import orjson
 import pytest
 
 import translators
-from benchmarks import Config, run
+from benchmarks import Config, NoWorkloadError, run
 from benchmarks import __main__ as cli
-from benchmarks.measure import floor, identity
+from benchmarks.measure import decoder_name, floor, identity, streamer
 from benchmarks.report import render
 from benchmarks.workloads import (
     FRAMINGS,
     Workload,
+    bedrock_reasoning_tool_events,
+    bedrock_reasoning_tool_workload,
+    bedrock_text_events,
+    bedrock_text_workload,
+    cohere_text_events,
+    cohere_text_workload,
+    cohere_tool_plan_calls_events,
+    cohere_tool_plan_calls_workload,
     decode_events,
     event_reads,
+    eventstream_frames,
     fixed_reads,
     frames,
     gemini_function_call_payloads,
@@ -28,6 +38,10 @@ from benchmarks.workloads import (
     gemini_text_payloads,
     gemini_text_workload,
     gemini_wire,
+    ollama_text_events,
+    ollama_text_workload,
+    ollama_thinking_events,
+    ollama_thinking_workload,
     openai_text_events,
     openai_text_workload,
     openai_tool_events,
@@ -40,8 +54,10 @@ from benchmarks.workloads import (
     text_workload,
     thinking_tool_events,
     thinking_tool_workload,
+    with_decoder,
 )
 from tests.contract import check_contract, parse_sse_output
+from translators.eventstream import EventStreamFrameDecoder, JSONFrameDecoder, json_frame_decoder
 
 
 def tiny() -> Config:
@@ -60,6 +76,16 @@ def tiny() -> Config:
         responses_text_deltas=16,
         responses_summary_deltas=8,
         responses_argument_deltas=11,
+        bedrock_text_deltas=13,
+        bedrock_reasoning_deltas=6,
+        bedrock_tool_text_deltas=3,
+        bedrock_input_deltas=9,
+        cohere_text_deltas=15,
+        cohere_plan_deltas=4,
+        cohere_argument_deltas=10,
+        ollama_text_deltas=17,
+        ollama_thinking_deltas=7,
+        ollama_thinking_text_deltas=5,
         memory_sizes=[20, 200],
         import_runs=1,
     )
@@ -83,14 +109,23 @@ WORKLOADS = [
     openai_tool_workload(4, 30),
     responses_text_workload(40),
     responses_reasoning_call_workload(12, 30),
+    bedrock_text_workload(40),
+    bedrock_reasoning_tool_workload(12, 5, 25),
+    with_decoder(bedrock_text_workload(40), JSONFrameDecoder, "pure"),
+    with_decoder(bedrock_reasoning_tool_workload(12, 5, 25), JSONFrameDecoder, "pure"),
+    cohere_text_workload(40),
+    cohere_tool_plan_calls_workload(10, 30),
+    ollama_text_workload(40),
+    ollama_thinking_workload(20, 10),
 ]
 WORKLOAD_IDS = [w.name for w in WORKLOADS]
-SEPARATORS = {"sse": b"\n\n", "sse-crlf": b"\r\n\r\n", "json-array": b"\n,\r\n"}
+SEPARATORS = {"sse": b"\n\n", "sse-crlf": b"\r\n\r\n", "json-array": b"\n,\r\n", "ndjson": b"\n"}
 
 
 def translated(workload: Workload) -> list[dict[str, Any]]:
-    """The chunks of ``stream()`` over the workload's own reads, checked against the output contract."""
-    out = b"".join(translators.stream(workload.provider, workload.pieces, created=1))
+    """The chunks of ``stream()`` over the workload's own reads (with the workload's decoder), checked
+    against the output contract."""
+    out = b"".join(streamer(workload)(workload.pieces))
     payloads, done = parse_sse_output(out)
     assert done and not any("error" in p for p in payloads)
     check_contract(payloads, done=done, usage=True)
@@ -111,8 +146,12 @@ def test_workload_translates_cleanly(workload: Workload) -> None:
     assert workload.framing in FRAMINGS
     payloads = translated(workload)
     for pieces in (list(fixed_reads([workload.body], 97)), [workload.body]):
-        out = b"".join(translators.stream(workload.provider, pieces, created=1))
+        out = b"".join(streamer(workload)(pieces))
         assert parse_sse_output(out) == (payloads, True)  # however the body is cut
+    if workload.decoder is not None:  # the same bytes as the provider's own decoder gives
+        assert b"".join(streamer(workload)(workload.pieces)) == b"".join(
+            translators.stream(workload.provider, workload.pieces, created=1)
+        )
     chunks = list(translators.translate(workload.provider, workload.events, created=1))
     assert chunks == payloads  # the same translation either way
     assert (chunks[0]["id"], chunks[0]["model"]) == identity(workload)
@@ -120,6 +159,11 @@ def test_workload_translates_cleanly(workload: Workload) -> None:
 
 @pytest.mark.parametrize("workload", WORKLOADS, ids=WORKLOAD_IDS)
 def test_reads_hold_one_to_four_whole_events(workload: Workload) -> None:
+    if workload.framing == "eventstream":  # each read is 1-4 whole messages
+        counts = [len(EventStreamFrameDecoder().decode(piece)) for piece in workload.pieces]
+        assert all(1 <= n <= 4 for n in counts) and sum(counts) == len(workload.events)
+        assert len(frames(workload.body, workload.framing)) == len(workload.events)
+        return
     separator = SEPARATORS[workload.framing]
     counts = [piece.count(separator) for piece in workload.pieces]
     if workload.framing == "json-array":  # a separator before every element but the first
@@ -168,6 +212,15 @@ def test_generation_is_deterministic_and_lazy() -> None:
     assert b"".join(openai_tool_events(2, 9)) == b"".join(openai_tool_events(2, 9))
     assert b"".join(responses_text_events(9)) == b"".join(responses_text_events(9))
     assert b"".join(responses_reasoning_call_events(6, 9)) == b"".join(responses_reasoning_call_events(6, 9))
+    assert b"".join(bedrock_text_events(9)) == b"".join(bedrock_text_events(9))
+    assert b"".join(bedrock_reasoning_tool_events(4, 2, 6)) == b"".join(bedrock_reasoning_tool_events(4, 2, 6))
+    assert b"".join(cohere_text_events(9)) == b"".join(cohere_text_events(9))
+    assert b"".join(cohere_tool_plan_calls_events(3, 6)) == b"".join(cohere_tool_plan_calls_events(3, 6))
+    assert b"".join(ollama_text_events(9)) == b"".join(ollama_text_events(9))
+    assert b"".join(ollama_thinking_events(4, 5)) == b"".join(ollama_thinking_events(4, 5))
+    assert next(bedrock_text_events(10**9))[12:].startswith(b"\x0b:event-type\x07\x00\x0cmessageStart")
+    assert next(cohere_text_events(10**9)).startswith(b'event: message-start\ndata: {"id":"')
+    assert next(ollama_thinking_events(10**9, 1)).startswith(b'{"model":"qwen3","created_at":"2025-05-27T22:54:5')
     assert next(openai_text_events(10**9)).startswith(b'data: {"id":"chatcmpl-')  # lazy too
     assert next(responses_text_events(10**9)).startswith(b"event: response.created\ndata: ")
     assert next(gemini_text_payloads(10**9))["candidates"][0]["index"] == 0  # lazy too
@@ -379,6 +432,206 @@ def test_responses_reasoning_call_workload_has_every_kind() -> None:
     assert chunks[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"] == 12 + 300
 
 
+def bedrock_payloads(workload: Workload) -> list[tuple[str, dict[str, Any]]]:
+    return [next(iter(e.items())) for e in workload.events]
+
+
+def test_bedrock_text_workload_is_realistic() -> None:
+    workload = bedrock_text_workload(40)
+    assert workload.counts == {
+        "events": 44,
+        "messageStart": 1,
+        "text": 40,
+        "contentBlockStop": 1,
+        "messageStop": 1,
+        "metadata": 1,
+    }
+    messages = EventStreamFrameDecoder().decode(workload.body)
+    assert [m.headers for m in messages[:2]] == [
+        {":event-type": kind, ":content-type": "application/json", ":message-type": "event"}
+        for kind in ("messageStart", "contentBlockDelta")
+    ]
+    payloads = bedrock_payloads(workload)
+    assert [kind for kind, _ in payloads] == [m.headers[":event-type"] for m in messages]
+    for (_, payload), message in zip(payloads, messages, strict=True):
+        assert list(payload) == sorted(payload), "top-level keys sorted, as Bedrock sends them"
+        assert (
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".startswith(payload["p"]) and payload["p"]
+        )
+        assert message.payload == orjson.dumps(payload), "compact JSON"
+    assert len({len(p["p"]) for _, p in payloads}) > 10, "random-length padding"
+    texts = [p["delta"]["text"] for kind, p in payloads if kind == "contentBlockDelta"]
+    assert all(p["contentBlockIndex"] == 0 for kind, p in payloads if kind == "contentBlockDelta")
+    assert min(map(len, texts)) >= 1 and max(map(len, texts)) < 100
+    assert payloads[-2][1]["stopReason"] == "end_turn" and payloads[-1][1]["usage"]["outputTokens"] == 240
+    chunks = translated(workload)
+    assert content(chunks) == "".join(texts)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["usage"]["prompt_tokens"] == 1234 and chunks[-1]["usage"]["completion_tokens"] == 240
+    assert decode_events(workload.body, "eventstream") == JSONFrameDecoder().decode(workload.body)
+
+
+def test_bedrock_reasoning_tool_workload_has_every_kind() -> None:
+    workload = bedrock_reasoning_tool_workload(12, 5, 25)
+    assert workload.counts == {
+        "events": 1 + 12 + 1 + 1 + 5 + 1 + 1 + 25 + 1 + 2,
+        "messageStart": 1,
+        "reasoningContent.text": 12,
+        "reasoningContent.signature": 1,
+        "contentBlockStop": 3,
+        "text": 5,
+        "contentBlockStart": 1,
+        "toolUse": 25,
+        "messageStop": 1,
+        "metadata": 1,
+    }
+    payloads = bedrock_payloads(workload)
+    deltas = [p for kind, p in payloads if kind == "contentBlockDelta"]
+    reasoning = "".join(d["delta"]["reasoningContent"].get("text", "") for d in deltas if d["contentBlockIndex"] == 0)
+    fragments = [d["delta"]["toolUse"]["input"] for d in deltas if d["contentBlockIndex"] == 2]
+    start = next(p for kind, p in payloads if kind == "contentBlockStart")
+    assert start["contentBlockIndex"] == 2 and start["start"]["toolUse"]["name"] == "write_file"
+    assert start["start"]["toolUse"]["toolUseId"].startswith("tooluse_")
+    assert isinstance(orjson.loads("".join(fragments)), dict)
+    chunks = translated(workload)
+    assert content(chunks, "reasoning_content") == reasoning
+    calls = [call for c in chunks if c["choices"] for call in c["choices"][0]["delta"].get("tool_calls") or []]
+    assert calls[0]["id"] == start["start"]["toolUse"]["toolUseId"] and {c["index"] for c in calls} == {0}
+    assert "".join(c["function"]["arguments"] for c in calls) == "".join(fragments)
+    details = [d for c in chunks if c["choices"] for d in c["choices"][0]["delta"].get("reasoning_details") or []]
+    assert any("signature" in d for d in details)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_bedrock_decoders() -> None:
+    workload = bedrock_text_workload(5)
+    pure = with_decoder(workload, JSONFrameDecoder, "pure")
+    assert (pure.name, pure.body, pure.decoder) == ("bedrock_text_pure", workload.body, JSONFrameDecoder)
+    assert pure.description == "bedrock text (event stream, JSONFrameDecoder): 5 text deltas"
+    assert decoder_name(pure) == "JSONFrameDecoder"
+    assert decoder_name(workload) == type(json_frame_decoder()).__name__  # botocore's when installed
+
+
+def test_eventstream_frames_checks_both_crcs() -> None:
+    body = bytearray(b"".join(bedrock_text_events(3)))
+    assert len(eventstream_frames(bytes(body))) == 7
+    for at in (5, 40):  # in the prelude; in the first message's headers
+        damaged = bytearray(body)
+        damaged[at] ^= 1
+        with pytest.raises(ValueError, match="CRC mismatch in the message at byte 0"):
+            eventstream_frames(bytes(damaged))
+
+
+def test_cohere_text_workload_is_realistic() -> None:
+    workload = cohere_text_workload(40)
+    assert workload.counts == {
+        "events": 44,
+        "message-start": 1,
+        "content-start": 1,
+        "content-delta": 40,
+        "content-end": 1,
+        "message-end": 1,
+    }
+    blocks = workload.body.split(b"\n\n")[:-1]
+    assert all(
+        b.startswith(b"event: " + e["type"].encode() + b"\ndata: {")
+        for b, e in zip(blocks, workload.events, strict=True)
+    )
+    assert blocks[2].startswith(
+        b'event: content-delta\ndata: {"type":"content-delta","index":0,"delta":{"message":{"content":{"text":"'
+    )
+    events = workload.events
+    assert events[0]["delta"]["message"]["tool_calls"] == [] and len(events[0]["id"]) == 36
+    text = "".join(e["delta"]["message"]["content"]["text"] for e in events[2:42])
+    chunks = translated(workload)
+    assert content(chunks) == text
+    assert chunks[0]["id"] == "chatcmpl-" + events[0]["id"]
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["usage"]["completion_tokens"] == 44 and chunks[-1]["usage"]["prompt_tokens"] == 1549
+
+
+def test_cohere_tool_plan_calls_workload_has_every_kind() -> None:
+    workload = cohere_tool_plan_calls_workload(10, 30)
+    assert workload.counts == {
+        "events": 1 + 10 + 2 + 30 + 2 + 1,
+        "message-start": 1,
+        "tool-plan-delta": 10,
+        "tool-call-start": 2,
+        "tool-call-delta": 30,
+        "tool-call-end": 2,
+        "message-end": 1,
+    }
+    events = workload.events
+    plan = "".join(e["delta"]["message"]["tool_plan"] for e in events if e["type"] == "tool-plan-delta")
+    starts = [e["delta"]["message"]["tool_calls"] for e in events if e["type"] == "tool-call-start"]
+    assert [s["function"] for s in starts] == [{"name": "write_file", "arguments": ""}] * 2
+    chunks = translated(workload)
+    assert content(chunks, "reasoning_content") == plan
+    out = [call for c in chunks if c["choices"] for call in c["choices"][0]["delta"].get("tool_calls") or []]
+    assert [c["id"] for c in out if "id" in c] == [s["id"] for s in starts]
+    for index in (0, 1):
+        fragments = [
+            e["delta"]["message"]["tool_calls"]["function"]["arguments"]
+            for e in events
+            if e["type"] == "tool-call-delta" and e["index"] == index
+        ]
+        assert len(fragments) == 15
+        arguments = "".join(c["function"]["arguments"] for c in out if c["index"] == index)
+        assert arguments == "".join(fragments) and isinstance(orjson.loads(arguments), dict)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "tool_calls"
+
+
+def test_ollama_text_workload_is_realistic() -> None:
+    workload = ollama_text_workload(40)
+    assert workload.counts == {"events": 41, "content": 40, "done": 1}
+    lines = workload.body.split(b"\n")
+    assert lines[-1] == b"" and len(lines) == 42
+    assert all(line.startswith(b'{"model":"llama3.2","created_at":"2025-05-27T22:5') for line in lines[:-1])
+    assert all(line.endswith(b'"},"done":false}') for line in lines[:-2])
+    events = workload.events
+    stamps = [e["created_at"] for e in events]
+    assert stamps == sorted(stamps) and len(set(stamps)) == 41, "a clock that moves"
+    assert all(s.endswith("Z") for s in stamps)
+    assert list(events[-1]) == [
+        "model",
+        "created_at",
+        "message",
+        "done_reason",
+        "done",
+        "total_duration",
+        "load_duration",
+        "prompt_eval_count",
+        "prompt_eval_duration",
+        "eval_count",
+        "eval_duration",
+    ], "Go's field order"
+    assert events[-1]["message"] == {"role": "assistant", "content": ""} and events[-1]["eval_count"] == 40
+    chunks = translated(workload)
+    assert content(chunks) == "".join(e["message"]["content"] for e in events)
+    assert chunks[-2]["choices"][0]["finish_reason"] == "stop"
+    assert chunks[-1]["usage"] == {
+        "prompt_tokens": 26,
+        "completion_tokens": 40,
+        "total_tokens": 66,
+        "native_usage": {k: events[-1][k] for k in list(events[-1])[5:]},
+    }
+
+
+def test_ollama_thinking_workload_is_realistic() -> None:
+    workload = ollama_thinking_workload(20, 10)
+    assert workload.counts == {"events": 31, "thinking": 20, "content": 10, "done": 1}
+    events = workload.events
+    assert all(
+        list(e["message"]) == ["role", "content", "thinking"] and e["message"]["content"] == "" for e in events[:20]
+    )
+    assert all(list(e["message"]) == ["role", "content"] for e in events[20:])
+    chunks = translated(workload)
+    assert content(chunks, "reasoning_content") == "".join(e["message"]["thinking"] for e in events[:20])
+    assert content(chunks) == "".join(e["message"]["content"] for e in events[20:])
+    assert {c["model"] for c in chunks} == {"qwen3"}
+    assert chunks[-1]["usage"]["completion_tokens"] == 30
+
+
 def expected_floor_contents(workload: Workload) -> list[Any]:
     """What the floor's chunks carry, worked out from the events independently of `benchmarks.measure`."""
     if workload.provider == "anthropic":
@@ -397,6 +650,28 @@ def expected_floor_contents(workload: Workload) -> list[Any]:
         return found
     if workload.provider == "openai_responses":
         return [e["delta"] if e["type"].endswith(".delta") else None for e in workload.events]
+    if workload.provider == "bedrock":
+        found = []
+        for kind, payload in bedrock_payloads(workload):
+            delta = payload["delta"] if kind == "contentBlockDelta" else {}
+            text = delta.get("text", delta.get("reasoningContent", {}).get("text"))
+            found.append(text if text is not None else delta.get("toolUse", {}).get("input"))
+        return found
+    if workload.provider == "cohere":
+        found = []
+        for event in workload.events:
+            message = event.get("delta", {}).get("message", {})
+            if event["type"] == "content-delta":
+                found.append(message["content"].get("text") or message["content"].get("thinking"))
+            elif event["type"] == "tool-plan-delta":
+                found.append(message["tool_plan"])
+            elif event["type"] == "tool-call-delta":
+                found.append(message["tool_calls"]["function"]["arguments"])
+            else:
+                found.append(None)
+        return found
+    if workload.provider == "ollama":
+        return [e["message"].get("thinking") or e["message"]["content"] or None for e in workload.events]
     found = []
     for part in gemini_parts(workload):
         pieces = part.get("functionCall", {}).get("partialArgs")
@@ -425,6 +700,14 @@ NAMES = (
     "openai_tool",
     "responses_text",
     "responses_reasoning_call",
+    "bedrock_text",
+    "bedrock_reasoning_tool",
+    "bedrock_text_pure",
+    "bedrock_reasoning_tool_pure",
+    "cohere_text",
+    "cohere_tool_plan_calls",
+    "ollama_text",
+    "ollama_thinking",
 )
 
 
@@ -442,7 +725,20 @@ def test_results_structure(results: dict[str, Any]) -> None:
         ("openai", "sse"),
         ("openai_responses", "sse"),
         ("openai_responses", "sse"),
+        *[("bedrock", "eventstream")] * 4,
+        ("cohere", "sse"),
+        ("cohere", "sse"),
+        ("ollama", "ndjson"),
+        ("ollama", "ndjson"),
     ]
+    decoders = {w["name"]: w["decoder"] for w in results["workloads"]}
+    default = type(json_frame_decoder()).__name__  # botocore's when installed
+    assert decoders["bedrock_text"] == decoders["bedrock_reasoning_tool"] == default
+    assert decoders["bedrock_text_pure"] == decoders["bedrock_reasoning_tool_pure"] == "JSONFrameDecoder"
+    assert decoders["cohere_text"] == "CohereDecoder" and decoders["ollama_text"] == "NDJSONDecoder"
+    descriptions = {w["name"]: w["description"] for w in results["workloads"]}
+    assert descriptions["bedrock_text"] == f"bedrock text (event stream, {default}): 13 text deltas"
+    assert descriptions["bedrock_text_pure"] == "bedrock text (event stream, JSONFrameDecoder): 13 text deltas"
     for w in results["workloads"]:
         assert set(w["timings_ns"]) == {"floor", "stream", "stream_fixed", "stream_whole", "translate"}
         for timing in w["timings_ns"].values():
@@ -460,6 +756,16 @@ def test_results_structure(results: dict[str, Any]) -> None:
     assert counts["responses_text"]["output_text.delta"] == 16
     assert counts["responses_reasoning_call"]["reasoning_summary_text.delta"] == 8
     assert counts["responses_reasoning_call"]["function_call_arguments.delta"] == 11
+    for name in ("bedrock_text", "bedrock_text_pure"):
+        assert counts[name]["text"] == 13
+    for name in ("bedrock_reasoning_tool", "bedrock_reasoning_tool_pure"):
+        assert counts[name]["reasoningContent.text"] == 6 and counts[name]["text"] == 3
+        assert counts[name]["toolUse"] == 9
+    assert counts["cohere_text"]["content-delta"] == 15
+    assert counts["cohere_tool_plan_calls"]["tool-plan-delta"] == 4
+    assert counts["cohere_tool_plan_calls"]["tool-call-delta"] == 10
+    assert counts["ollama_text"]["content"] == 17
+    assert counts["ollama_thinking"]["thinking"] == 7 and counts["ollama_thinking"]["content"] == 5
 
 
 def test_memory_results(results: dict[str, Any]) -> None:
@@ -502,3 +808,28 @@ def test_cli_json(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
     data = json.loads(capsys.readouterr().out)
     assert data["config"]["repeat"] == 1
     assert len(data["workloads"][0]["timings_ns"]["stream"]["all"]) == 1
+
+
+def test_cli_only_selects_workloads(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(Config, "quick", classmethod(lambda cls: tiny()))
+    assert cli.main(["--quick", "--json", "--only", "bedrock_*", "--only", "ollama_text"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["config"]["only"] == ["bedrock_*", "ollama_text"]
+    names = [
+        "bedrock_text",
+        "bedrock_reasoning_tool",
+        "bedrock_text_pure",
+        "bedrock_reasoning_tool_pure",
+        "ollama_text",
+    ]
+    assert [w["name"] for w in data["workloads"]] == names
+    assert [t["name"] for t in data["targets"]][:3] == [
+        "stream() bedrock_text, 1-4 events/read",
+        "stream() bedrock_text, 4 KiB reads",
+        "stream() bedrock_text, one read",
+    ]
+    with pytest.raises(SystemExit) as info:
+        cli.main(["--quick", "--only", "nothing*"])
+    assert info.value.code == 2 and "no workload matches nothing*" in capsys.readouterr().err
+    with pytest.raises(NoWorkloadError):
+        run(replace(tiny(), only=["nothing"]))
