@@ -527,7 +527,10 @@ header_values = st.one_of(
 @given(
     st.lists(
         st.one_of(
-            st.tuples(st.text(min_size=1, max_size=20), st.dictionaries(st.text(max_size=8), json_values, max_size=4)),
+            st.tuples(
+                st.text(min_size=1, max_size=20).filter(lambda kind: kind != "error"),
+                st.dictionaries(st.text(max_size=8), json_values, max_size=4),
+            ),
             st.tuples(st.just("error"), st.fixed_dictionaries({"type": st.text(max_size=20), "message": st.text()})),
         ),
         min_size=1,
@@ -575,6 +578,9 @@ def test_encode_event_refuses_a_dict_without_exactly_one_key() -> None:
         encode_event({"a": {}, "b": {}})
     with pytest.raises(ValueError, match="not 0"):
         encode_event({})
+    for bad in ({"message": "no type"}, "text", {"type": 5}):
+        with pytest.raises(ValueError, match='an "error" event is'):
+            encode_event({"error": bad})
 
 
 def test_encode_message_header_types() -> None:
@@ -631,15 +637,15 @@ def test_both_decoders_refuse_an_oversize_frame_from_its_prelude(cls: type[JSONF
 
 
 @pytest.mark.parametrize("value_type", [10, 42, 255])
-def test_a_header_type_botocore_refuses_is_a_translation_error(value_type: int) -> None:
+def test_an_unknown_header_type_is_refused_before_botocore_sees_it(value_type: int) -> None:
     raw = header("a", "b")
     bad = frame_bytes(raw[:2] + bytes([value_type]) + raw[3:], b"{}")
     decoder = BotocoreJSONFrameDecoder()
     assert decoder.decode(event("ok", {})) == [{"ok": {}}]
-    with pytest.raises(TranslationError, match="refused by botocore") as info:
+    with pytest.raises(TranslationError, match="unknown value type") as info:
         decoder.decode(bad)
-    assert info.value.where == f"byte {len(event('ok', {}))}"
-    with pytest.raises(TranslationError, match="refused by botocore"):  # and it stays broken
+    assert info.value.where == f"byte {len(event('ok', {})) + 12}"  # the header's offset
+    with pytest.raises(TranslationError, match="unknown value type"):  # and it stays broken
         decoder.flush()
     with pytest.raises(TranslationError, match="unknown value type"):
         outcome_raise(JSONFrameDecoder, bad)
@@ -650,9 +656,9 @@ def outcome_raise(cls: type[JSONFrameDecoder], body: bytes) -> list[Any]:
     return decoder.decode(body) + decoder.flush()
 
 
-def test_botocore_header_errors_are_translation_errors() -> None:
+def test_header_errors_are_the_same_translation_errors_from_both_decoders() -> None:
     bad_utf8 = frame_bytes(bytes([1, 0xFF, 0]), b"{}")
-    with pytest.raises(TranslationError, match="refused by botocore"):
+    with pytest.raises(TranslationError, match="not valid UTF-8"):
         outcome_raise(BotocoreJSONFrameDecoder, bad_utf8)
     with pytest.raises(TranslationError, match="not valid UTF-8"):
         outcome_raise(JSONFrameDecoder, bad_utf8)
@@ -741,3 +747,29 @@ def test_an_item_of_none_drops_the_message() -> None:
     decoder = OnlyX()
     body = encode({"keep": True}, b"1") + encode({"keep": False}, b"2") + encode({"keep": True}, b"3")
     assert decoder.decode(body) == [b"1", b"3"] and decoder.frames == 3
+
+
+_EVENT_HEADERS = header(":message-type", "event") + header(":event-type", "x")
+HEADER_EDGES = {
+    "string value past the headers": NAME + bytes([7, 0, 5]) + b"abcd",
+    "bytes value past the headers": NAME + bytes([6, 0, 5]) + b"abcd",
+    "uuid value past the headers": NAME + bytes([9]) + bytes(15),
+    "headers over botocore's 128 KiB": b"".join(header(f"h{i}", b"x" * 60_000) for i in range(3)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HEADER_EDGES))
+def test_header_edge_cases_give_the_same_outcome_from_both_decoders(case: str) -> None:
+    """The module's promise, "both give the same dicts and the same errors", on header blocks that one of
+    the two parsers alone looks at closely (botocore slices a sized value short; ours caps nothing)."""
+    body = event("a", {}) + frame_bytes(_EVENT_HEADERS + HEADER_EDGES[case], b"{}")
+    size = len(body) + 1
+    assert outcome(BotocoreJSONFrameDecoder, body, [], size) == outcome(JSONFrameDecoder, body, [], size)
+
+
+def test_our_header_cache_keeps_at_most_its_limit_and_still_decodes_the_rest() -> None:
+    body = b"".join(event(f"type{i}", {"n": i}) for i in range(70))
+    decoder = JSONFrameDecoder()
+    assert decoder.decode(body) == [{f"type{i}": {"n": i}} for i in range(70)]
+    assert len(decoder._known) == 64
+    assert decoder.decode(body) == [{f"type{i}": {"n": i}} for i in range(70)]  # cached or not, the same

@@ -75,6 +75,11 @@ _FIXED: dict[int, struct.Struct] = {
     8: struct.Struct(">q"),
 }
 _U16 = struct.Struct(">H")
+MAX_HEADERS_LENGTH: Final = 128 * 1024
+MAX_PAYLOAD_LENGTH: Final = 24 * 1024 * 1024
+"""The format's limits on a message's headers and payload (botocore refuses beyond them too)."""
+_KNOWN_LIMIT: Final = 64
+"""Distinct header blocks a decoder keeps parsed."""
 
 
 class Frame(NamedTuple):
@@ -87,11 +92,12 @@ class Frame(NamedTuple):
 class FrameDecoderBase(Generic[T]):
     """Bytes in arbitrary pieces → one item per message; subclasses say what a message becomes."""
 
-    __slots__ = ("_base", "_buf", "_cut_frame_is_error", "_error", "_max", "_pos", "frames")
+    __slots__ = ("_base", "_buf", "_cut_frame_is_error", "_error", "_known", "_max", "_pos", "frames")
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, *, cut_frame_is_error: bool = True) -> None:
         self._max = max_event_size
         self._cut_frame_is_error = cut_frame_is_error
+        self._known: dict[bytes, dict[str, Any]] = {}  # raw header block → its headers (shared: read only)
         self._buf = bytearray()  # the body from the first byte not yet part of a decoded message
         self._pos = 0  # within a decode: where the next message starts in _buf
         self._base = 0  # offset in the body of _buf[0]
@@ -165,6 +171,13 @@ class FrameDecoderBase(Generic[T]):
                         f"event-stream headers length {headers_length} does not fit in a frame of {total} bytes",
                         where=f"byte {where}",
                     )
+                if headers_length > MAX_HEADERS_LENGTH or total - headers_length - _MIN_FRAME > MAX_PAYLOAD_LENGTH:
+                    raise TranslationError(
+                        f"event-stream frame over the format's limits (headers {headers_length} bytes, at most "
+                        f"{MAX_HEADERS_LENGTH}; payload {total - headers_length - _MIN_FRAME}, at most "
+                        f"{MAX_PAYLOAD_LENGTH})",
+                        where=f"byte {where}",
+                    )
                 if end - start < total:
                     return
                 headers, payload = self._message(view, start, total, headers_length)
@@ -180,7 +193,17 @@ class FrameDecoderBase(Generic[T]):
         if zlib.crc32(view[start:crc_at]) != _U32.unpack_from(view, crc_at)[0]:
             raise TranslationError("event-stream message CRC mismatch", where=f"byte {self._base + crc_at}")
         headers_end = start + 12 + headers_length
-        return self._headers(view, start + 12, headers_end), bytes(view[headers_end:crc_at])
+        return self._known_headers(view, start + 12, headers_end), bytes(view[headers_end:crc_at])
+
+    def _known_headers(self, view: memoryview, pos: int, end: int) -> dict[str, Any]:
+        """`_headers`, each distinct block parsed once (a stream repeats a few of them); the dict is shared."""
+        raw = bytes(view[pos:end])
+        headers = self._known.get(raw)
+        if headers is None:
+            headers = self._headers(view, pos, end)
+            if len(self._known) < _KNOWN_LIMIT:
+                self._known[raw] = headers
+        return headers
 
     def _headers(self, view: memoryview, pos: int, end: int) -> dict[str, Any]:
         """The headers in ``view[pos:end]`` (already covered by the message CRC, but maybe ill-formed)."""
@@ -241,7 +264,7 @@ class EventStreamFrameDecoder(FrameDecoderBase[Frame]):
     __slots__ = ()
 
     def _item(self, headers: dict[str, Any], payload: bytes, where: int) -> Frame:
-        return Frame(headers, payload)
+        return Frame(dict(headers), payload)  # a copy: the parsed block is shared with later messages
 
 
 class JSONFrameDecoder(FrameDecoderBase[dict[str, Any]]):
@@ -289,11 +312,11 @@ _ERROR_KEYS: Final = frozenset({"type", "message", "Message", "headers"})
 
 
 def _json_object(payload: bytes, where: int) -> dict[str, Any]:
-    if not payload.strip():
-        return {}
     try:
         value = loads(payload)
     except (JSONDecodeError, UnicodeDecodeError) as exc:
+        if not payload.strip():
+            return {}
         raise TranslationError(f"event-stream payload is not JSON: {exc}", where=f"byte {where}") from None
     if type(value) is not dict:
         raise TranslationError(
@@ -307,7 +330,9 @@ class BotocoreJSONFrameDecoder(JSONFrameDecoder):
 
     The framing around it stays ours: the prelude is checked (CRC, lengths, ``max_event_size``) before a
     message is buffered, since botocore trusts a prelude's lengths once its CRC holds (a ``total_length``
-    of 0 would never advance). What botocore refuses becomes `TranslationError` at the message's offset.
+    of 0 would never advance), and the header block goes through our parser first (botocore reads a value
+    that runs past the block as cut short). What botocore refuses becomes `TranslationError` at the
+    message's offset.
 
     botocore's header parser goes behind a cache of its results (`_CachedHeaders`): a stream repeats a few
     header blocks byte for byte (``:event-type``, ``:content-type``, ``:message-type``), and parsing them
@@ -327,6 +352,8 @@ class BotocoreJSONFrameDecoder(JSONFrameDecoder):
         self._refused = (ParserError, struct.error, UnicodeDecodeError, KeyError, ValueError)
 
     def _message(self, view: memoryview, start: int, total: int, headers_length: int) -> tuple[dict[str, Any], bytes]:
+        # botocore reads a value that runs past the header block as cut short: our parse refuses it first
+        self._known_headers(view, start + 12, start + 12 + headers_length)
         buffer = self._buffer  # holds nothing between messages: each is added whole and taken out whole
         buffer.add_data(bytes(view[start : start + total]))
         try:
@@ -346,7 +373,7 @@ class _CachedHeaders:
     them (`json_event` copies before it keeps one). At most `LIMIT` blocks are kept."""
 
     __slots__ = ("_cache", "_parse")
-    LIMIT: Final = 64
+    LIMIT: Final = _KNOWN_LIMIT
 
     def __init__(self, parse: Callable[[bytes], dict[str, Any]]) -> None:
         self._parse = parse
@@ -403,6 +430,8 @@ def encode_event(event: Mapping[str, Any]) -> bytes:
         raise ValueError(f"an event dict has exactly one key, not {len(event)}")
     ((event_type, body),) = event.items()
     if event_type == "error":
+        if not isinstance(body, Mapping) or type(body.get("type")) is not str:
+            raise ValueError('an "error" event is {"type": <exception type>, "message": …}')
         headers = {":exception-type": body["type"], ":content-type": "application/json", ":message-type": "exception"}
         fields = {key: value for key, value in body.items() if key not in ("type", "headers")}
         return encode_message(headers, dumps_any(fields))

@@ -66,7 +66,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, TypedDict
+from typing import Any, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec, stream_builder
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, annotation, count, error_event
@@ -195,15 +195,10 @@ class BedrockTranslator:
         if type(payload) is dict and len(event) == 1:  # nearly every event
             self._etype = "contentBlockDelta"
             delta = payload.get("delta")
-            if type(delta) is dict and len(delta) == 1:  # the hot path: more text for an open text block
-                text = delta.get("text")
-                index = payload.get("contentBlockIndex")
-                block = self._blocks.get(index) if type(index) is int else None
-                if type(text) is str and block is not None and block.open and block.kind == "text":
-                    if not text:
-                        return []
-                    self._content_len += len(text)
-                    return [self._out.content(text)]  # type: ignore[union-attr]  # a block implies the builder
+            if type(delta) is dict and len(delta) == 1:
+                steady = self._steady_delta(payload, delta)
+                if steady is not None:
+                    return steady
             return self._on_delta(payload)
         if len(event) != 1:
             raise self._error(f"an event dict has one key (the event type), not {len(event)}")
@@ -219,6 +214,33 @@ class BedrockTranslator:
         if etype in IGNORED_EVENTS or not self._options.strict:
             return []
         raise self._error(f"unknown event type {etype!r}")
+
+    def _steady_delta(self, payload: Mapping[str, Any], delta: dict[str, Any]) -> list[ChunkOut] | None:
+        """The hot path: more text, more tool input, or more reasoning text for an open block whose entry is
+        under way; None sends anything else down the checked path (`_on_delta`)."""
+        index = payload.get("contentBlockIndex")
+        block = self._blocks.get(index) if type(index) is int else None
+        if block is None or not block.open:
+            return None
+        out = cast(ChunkBuilder, self._out)  # a block exists only after messageStart
+        kind = block.kind
+        if kind == "text":
+            text = delta.get("text")
+            if type(text) is str and text:
+                self._content_len += len(text)
+                return [out.content(text)]
+        elif kind == "tool":
+            tool = delta.get("toolUse")
+            fragment = tool.get("input") if type(tool) is dict else None
+            if type(fragment) is str and fragment:
+                block.sent = True
+                return [out.tool_call_arguments(block.entry, fragment)]
+        elif kind == "reasoning" and block.sent:
+            part = delta.get("reasoningContent")
+            text = part.get("text") if type(part) is dict and len(part) == 1 else None
+            if type(text) is str and text:
+                return [out.reasoning_fragment(text, block.entry)]
+        return None
 
     def finish(self) -> list[ChunkOut]:
         if self.done:
