@@ -627,3 +627,15 @@ def test_atranslate_equals_translate() -> None:
     for events in (FULL, FULL[:5], [start(), end("TIMEOUT")]):
         got = asyncio.run(acollect(atranslate("cohere", aiter_of(events), created=CREATED)))
         assert got == list(translate("cohere", events, created=CREATED))
+
+
+def _frozen(value: Any) -> Any:
+    """The same JSON with every object a read-only Mapping (not a dict): the checked paths take it."""
+    if isinstance(value, dict):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    return [_frozen(item) for item in value] if isinstance(value, list) else value
+
+
+def test_mappings_that_are_not_dicts_take_the_checked_paths_to_the_same_output() -> None:
+    events = [start(), plan("a"), plan("b"), tstart(0), tdelta(0, '{"x"'), tdelta(0, ":1}"), tend(0), end("TOOL_CALL")]
+    assert run([_frozen(e) for e in events]) == run(events)

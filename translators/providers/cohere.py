@@ -163,10 +163,20 @@ class CohereTranslator:
         if type(etype) is not str:
             raise self._error("event has no string 'type'")
         self._etype = etype
-        if etype == "content-delta" and "logprobs" not in event:  # the hot path: more of an open block
+        if etype == "content-delta" and "logprobs" not in event:  # the hot paths: more of an open block,
             chunk = self._steady_delta(event)
             if chunk is not None:
                 return chunk
+        elif etype == "tool-call-delta":  # more arguments of an open call,
+            chunk = self._steady_arguments(event)
+            if chunk is not None:
+                return chunk
+        elif etype == "tool-plan-delta" and self._plan_entry >= 0:  # more of the plan under way
+            delta = event.get("delta")
+            message = delta.get("message") if type(delta) is dict else None
+            text = message.get("tool_plan") if type(message) is dict else None
+            if type(text) is str and text:
+                return [cast(ChunkBuilder, self._out).reasoning_fragment(text, self._plan_entry)]
         handler = _HANDLERS.get(etype)
         if handler is not None:
             return handler(self, event)
@@ -201,6 +211,19 @@ class CohereTranslator:
         if block.sent:
             return [out.reasoning_fragment(text, block.entry)]
         return None
+
+    def _steady_arguments(self, event: Mapping[str, Any]) -> list[ChunkOut] | None:
+        """A well-formed tool-call-delta with a fragment for an open call, else None (the checked path)."""
+        index, delta = event.get("index"), event.get("delta")
+        call = self._calls.get(index) if type(index) is int else None
+        message = delta.get("message") if call is not None and call.open and type(delta) is dict else None
+        calls = message.get("tool_calls") if type(message) is dict else None
+        function = calls.get("function") if type(calls) is dict else None
+        fragment = function.get("arguments") if type(function) is dict else None
+        if type(fragment) is not str or not fragment or call is None:
+            return None
+        call.sent = True
+        return [cast(ChunkBuilder, self._out).tool_call_arguments(call.index, fragment)]
 
     # -- helpers -------------------------------------------------------------------------------
 
