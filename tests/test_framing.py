@@ -405,11 +405,30 @@ def test_ndjson_bad_line_names_its_ordinal() -> None:
     assert info.value.where == "event #2"
 
 
+def test_ndjson_bad_line_comes_after_the_objects_before_it_in_the_same_read_and_sticks() -> None:
+    decoder = NDJSONDecoder()
+    assert decoder.decode(b'{"a": 1}\n{oops}\n{"b": 2}\n') == [{"a": 1}]
+    for call in (lambda: decoder.decode(b'{"c": 3}\n'), decoder.flush):
+        with pytest.raises(TranslationError, match="NDJSON line is not JSON") as info:
+            call()
+        assert info.value.where == "event #2"
+
+
+def test_ndjson_last_line_cut_short_is_dropped_at_the_end() -> None:
+    decoder = NDJSONDecoder()
+    assert decoder.decode(b'{"a": 1}\n{"b": ') == [{"a": 1}]
+    assert decoder.flush() == []
+    whole = NDJSONDecoder()
+    assert whole.decode(b'{"a": 1}\n{"b": 2}') == [{"a": 1}] and whole.flush() == [{"b": 2}]
+
+
 def test_ndjson_long_line_is_refused_after_the_lines_before_it() -> None:
     decoder = NDJSONDecoder(max_event_size=50)
     assert decoder.decode(b'{"a": 1}\n' + b"z" * 80 + b"\n") == [{"a": 1}]
     with pytest.raises(TranslationError, match="longer than max_event_size"):
         decoder.decode(b"")
+    with pytest.raises(TranslationError, match="longer than max_event_size"):
+        decoder.flush()  # the long line is refused, not read as a last line cut short
 
 
 # -- sniffing ----------------------------------------------------------------------------------------

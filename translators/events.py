@@ -105,29 +105,37 @@ class NDJSONDecoder:
     ``max_event_size`` raises `TranslationError`.
     """
 
-    __slots__ = ("_lines", "_max", "events")
+    __slots__ = ("_error", "_lines", "_max", "events")
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         self._lines = LineDecoder(max_event_size)
         self._max = max_event_size
+        self._error: TranslationError | None = None
         self.events = 0
         """Objects decoded so far: the ordinal reported in errors."""
 
     def decode(self, chunk: bytes) -> list[Event]:
+        if self._error is not None:
+            raise self._error
         return self._objects(self._lines.decode(chunk))
 
     def flush(self) -> list[Event]:
         """The last line, when the body did not end with a line end; a last line that is not JSON was cut
         short (the body ended inside it): dropped, so that the stream reads as truncated."""
+        if self._error is not None:
+            raise self._error
         lines = self._lines.flush()
         try:
             return self._objects(lines)
         except TranslationError:
             if self._lines.overflow:
                 raise
+            self._error = None
             return []
 
     def _objects(self, lines: list[bytes]) -> list[Event]:
+        """The objects of ``lines``; a bad line raises `TranslationError`, after the objects before it (in
+        the same read) have come out: then the error waits for the next call."""
         events = []
         for line in lines:
             try:  # the hot path: a line that is a JSON object
@@ -139,7 +147,13 @@ class NDJSONDecoder:
                 events.append(value)
             elif line.strip():  # json_object says what is wrong with it (or reads invalid UTF-8 leniently)
                 self.events += 1
-                events.append(json_object(line, "message", self.events, "NDJSON line"))
+                try:
+                    events.append(json_object(line, "message", self.events, "NDJSON line"))
+                except TranslationError as exc:
+                    self._error = exc
+                    if events:
+                        return events
+                    raise
         if self._lines.overflow:  # lines before the long one are out; the long one is refused
             if events:
                 return events
