@@ -257,6 +257,7 @@ def throughput(
                 "provider": w.provider,
                 "framing": w.framing,
                 "decoder": decoder_name(w),
+                "reference": w.reference,
                 "events": len(w.events),
                 "counts": dict(w.counts),
                 "body_bytes": len(w.body),

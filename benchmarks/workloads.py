@@ -154,6 +154,8 @@ class Workload:
     decoder: Callable[[int], Any] | None = None
     """The wire decoder ``stream()`` is measured with (``decoder(max_event_size)``, as in `ProviderSpec`);
     None: the provider's own (its ``SPEC.decoder``)."""
+    reference: bool = False
+    """Measured for comparison only (a decoder ``stream()`` does not use by default): no target row."""
 
 
 def _fragment(rng: random.Random) -> str:
@@ -1161,12 +1163,16 @@ def bedrock_reasoning_tool_workload(n_reasoning: int = 800, n_text: int = 400, n
     return _workload("bedrock_reasoning_tool", description, "bedrock", "eventstream", blocks)
 
 
-def with_decoder(workload: Workload, decoder: Callable[[int], Any], suffix: str) -> Workload:
+def with_decoder(
+    workload: Workload, decoder: Callable[[int], Any], suffix: str, *, reference: bool = False
+) -> Workload:
     """The same workload measured with another wire decoder: named ``<name>_<suffix>``, the decoder's class
-    named in the description."""
+    named in the description; ``reference``: for comparison only (no target row)."""
     name = getattr(decoder, "__name__", type(decoder).__name__)
     description = workload.description.replace(")", f", {name})", 1)
-    return replace(workload, name=f"{workload.name}_{suffix}", description=description, decoder=decoder)
+    return replace(
+        workload, name=f"{workload.name}_{suffix}", description=description, decoder=decoder, reference=reference
+    )
 
 
 def cohere_text_workload(n_deltas: int = 2000) -> Workload:

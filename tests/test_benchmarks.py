@@ -510,6 +510,8 @@ def test_bedrock_decoders() -> None:
     assert pure.description == "bedrock text (event stream, JSONFrameDecoder): 5 text deltas"
     assert decoder_name(pure) == "JSONFrameDecoder"
     assert decoder_name(workload) == type(json_frame_decoder()).__name__  # botocore's when installed
+    assert not workload.reference and not pure.reference
+    assert with_decoder(workload, JSONFrameDecoder, "ref", reference=True).reference
 
 
 def test_eventstream_frames_checks_both_crcs() -> None:
@@ -704,6 +706,8 @@ NAMES = (
     "bedrock_reasoning_tool",
     "bedrock_text_pure",
     "bedrock_reasoning_tool_pure",
+    "bedrock_text_botocore_buffer",
+    "bedrock_reasoning_tool_botocore_buffer",
     "cohere_text",
     "cohere_tool_plan_calls",
     "ollama_text",
@@ -725,7 +729,7 @@ def test_results_structure(results: dict[str, Any]) -> None:
         ("openai", "sse"),
         ("openai_responses", "sse"),
         ("openai_responses", "sse"),
-        *[("bedrock", "eventstream")] * 4,
+        *[("bedrock", "eventstream")] * 6,
         ("cohere", "sse"),
         ("cohere", "sse"),
         ("ollama", "ndjson"),
@@ -735,6 +739,11 @@ def test_results_structure(results: dict[str, Any]) -> None:
     default = type(json_frame_decoder()).__name__  # botocore's when installed
     assert decoders["bedrock_text"] == decoders["bedrock_reasoning_tool"] == default
     assert decoders["bedrock_text_pure"] == decoders["bedrock_reasoning_tool_pure"] == "JSONFrameDecoder"
+    assert decoders["bedrock_text_botocore_buffer"] == "BotocoreJSONFrameDecoder"
+    assert [w["name"] for w in results["workloads"] if w["reference"]] == [
+        "bedrock_text_botocore_buffer",
+        "bedrock_reasoning_tool_botocore_buffer",
+    ]
     assert decoders["cohere_text"] == "CohereDecoder" and decoders["ollama_text"] == "NDJSONDecoder"
     descriptions = {w["name"]: w["description"] for w in results["workloads"]}
     assert descriptions["bedrock_text"] == f"bedrock text (event stream, {default}): 13 text deltas"
@@ -789,7 +798,7 @@ def test_import_results(results: dict[str, Any]) -> None:
 def test_targets_and_report(results: dict[str, Any]) -> None:
     names = [t["name"] for t in results["targets"]]
     reads = ["1-4 events/read", "4 KiB reads", "one read"]
-    streams = [f"stream() {w}, {r}" for w in NAMES for r in reads]
+    streams = [f"stream() {w}, {r}" for w in NAMES if not w.endswith("_botocore_buffer") for r in reads]
     assert names == [*streams, "import translators", "memory flat"]
     assert all(isinstance(t["pass"], bool) for t in results["targets"])
     aims = {t["name"]: t["target"] for t in results["targets"]}
@@ -820,6 +829,8 @@ def test_cli_only_selects_workloads(monkeypatch: pytest.MonkeyPatch, capsys: pyt
         "bedrock_reasoning_tool",
         "bedrock_text_pure",
         "bedrock_reasoning_tool_pure",
+        "bedrock_text_botocore_buffer",
+        "bedrock_reasoning_tool_botocore_buffer",
         "ollama_text",
     ]
     assert [w["name"] for w in data["workloads"]] == names

@@ -2,7 +2,8 @@
 
 The recordings are checked against this file's encoder (re-encoding the decoded frames must give the
 recorded bytes back exactly) and against botocore, a dev dependency: `BotocoreJSONFrameDecoder`, which
-hands each message to botocore's ``EventStreamBuffer``, must give the same dicts and the same errors as
+hands each message to botocore's ``EventStreamBuffer``, and `BotocoreHeadersJSONFrameDecoder` (the
+default), which has botocore parse the header blocks, must give the same dicts and the same errors as
 `JSONFrameDecoder` at every cut, on the recordings and on generated frames.
 """
 
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 from tests.test_real_streams import REAL
 from translators.errors import TranslationError
 from translators.eventstream import (
+    BotocoreHeadersJSONFrameDecoder,
     BotocoreJSONFrameDecoder,
     EventStreamFrameDecoder,
     Frame,
@@ -446,7 +448,8 @@ def test_encoded_frames_round_trip_under_any_cuts(headers: list[dict[str, Any]],
 
 # --- botocore's decoder ------------------------------------------------------------------------------
 
-JSON_DECODERS = [JSONFrameDecoder, BotocoreJSONFrameDecoder]
+BOTOCORE_DECODERS = [BotocoreHeadersJSONFrameDecoder, BotocoreJSONFrameDecoder]
+JSON_DECODERS = [JSONFrameDecoder, *BOTOCORE_DECODERS]
 
 
 def outcome(cls: type[JSONFrameDecoder], body: bytes, points: list[int], max_event_size: int = 4096) -> list[Any]:
@@ -463,27 +466,31 @@ def outcome(cls: type[JSONFrameDecoder], body: bytes, points: list[int], max_eve
     return out
 
 
+@pytest.mark.parametrize("cls", BOTOCORE_DECODERS)
 @pytest.mark.parametrize("path", BEDROCK, ids=lambda p: p.stem)
-def test_botocore_decoder_gives_the_same_dicts_at_every_cut(path: Path) -> None:
+def test_botocore_decoder_gives_the_same_dicts_at_every_cut(path: Path, cls: type[JSONFrameDecoder]) -> None:
     body = path.read_bytes()
     whole = outcome(JSONFrameDecoder, body, [])
     assert whole and ("error", "byte") not in whole
-    assert outcome(BotocoreJSONFrameDecoder, body, []) == whole
+    assert outcome(cls, body, []) == whole
     for cut in range(len(body) + 1):
-        assert outcome(BotocoreJSONFrameDecoder, body, [cut]) == whole, cut
-    assert outcome(BotocoreJSONFrameDecoder, body, list(range(1, len(body)))) == whole
+        assert outcome(cls, body, [cut]) == whole, cut
+    assert outcome(cls, body, list(range(1, len(body)))) == whole
 
 
+@pytest.mark.parametrize("cls", BOTOCORE_DECODERS)
 @pytest.mark.parametrize("path", BEDROCK, ids=lambda p: p.stem)
-def test_botocore_decoder_refuses_every_flip_and_truncation_as_ours_does(path: Path) -> None:
+def test_botocore_decoder_refuses_every_flip_and_truncation_as_ours_does(
+    path: Path, cls: type[JSONFrameDecoder]
+) -> None:
     body = path.read_bytes()
     rng = random.Random(path.name)
     for i in sorted(rng.sample(range(len(body)), min(len(body), 300))):
         bad = body[:i] + bytes([body[i] ^ (1 << rng.randrange(8))]) + body[i + 1 :]
-        ours, theirs = outcome(JSONFrameDecoder, bad, []), outcome(BotocoreJSONFrameDecoder, bad, [])
+        ours, theirs = outcome(JSONFrameDecoder, bad, []), outcome(cls, bad, [])
         assert ours[-1][0] == theirs[-1][0] == "error" and ours[:-1] == theirs[:-1], i
     for end in range(0, len(body), 37):
-        assert outcome(BotocoreJSONFrameDecoder, body[:end], []) == outcome(JSONFrameDecoder, body[:end], [])
+        assert outcome(cls, body[:end], []) == outcome(JSONFrameDecoder, body[:end], [])
 
 
 @pytest.mark.parametrize("path", BEDROCK, ids=lambda p: p.stem)
@@ -505,9 +512,10 @@ def test_botocore_decoder_agrees_on_well_framed_garbage(
     body = b"".join(frame_bytes(raw, payload) for raw, payload in parts) + tail
     points = sorted(c % (len(body) + 1) for c in cuts)
     ours = outcome(JSONFrameDecoder, body, points)
-    theirs = outcome(BotocoreJSONFrameDecoder, body, points)
-    assert [x for x in theirs if type(x) is dict] == [x for x in ours if type(x) is dict]
-    assert (type(ours[-1]) is tuple) == (type(theirs[-1]) is tuple)
+    for cls in BOTOCORE_DECODERS:
+        theirs = outcome(cls, body, points)
+        assert [x for x in theirs if type(x) is dict] == [x for x in ours if type(x) is dict]
+        assert (type(ours[-1]) is tuple) == (type(theirs[-1]) is tuple)
 
 
 json_values = st.recursive(
@@ -604,10 +612,11 @@ def test_a_total_length_below_16_with_a_valid_prelude_crc_is_refused_not_looped_
     assert info.value.where == f"byte {len(event('a', {}))}"
 
 
-def test_a_repeated_header_gives_the_same_outcome_from_both_decoders() -> None:
+@pytest.mark.parametrize("cls", BOTOCORE_DECODERS)
+def test_a_repeated_header_gives_the_same_outcome_from_both_decoders(cls: type[JSONFrameDecoder]) -> None:
     raw = header(":message-type", "event") + header(":event-type", "x") + header(":event-type", "y")
     body = event("a", {}) + frame_bytes(raw, b"{}")
-    assert outcome(BotocoreJSONFrameDecoder, body, []) == outcome(JSONFrameDecoder, body, [])
+    assert outcome(cls, body, []) == outcome(JSONFrameDecoder, body, [])
 
 
 @pytest.mark.parametrize("cls", JSON_DECODERS)
@@ -636,11 +645,14 @@ def test_both_decoders_refuse_an_oversize_frame_from_its_prelude(cls: type[JSONF
     assert outcome(cls, big, [], max_event_size=len(big) - 1) == [("error", "byte")]
 
 
+@pytest.mark.parametrize("cls", BOTOCORE_DECODERS)
 @pytest.mark.parametrize("value_type", [10, 42, 255])
-def test_an_unknown_header_type_is_refused_before_botocore_sees_it(value_type: int) -> None:
+def test_an_unknown_header_type_is_refused_before_botocore_sees_it(
+    value_type: int, cls: type[JSONFrameDecoder]
+) -> None:
     raw = header("a", "b")
     bad = frame_bytes(raw[:2] + bytes([value_type]) + raw[3:], b"{}")
-    decoder = BotocoreJSONFrameDecoder()
+    decoder = cls()
     assert decoder.decode(event("ok", {})) == [{"ok": {}}]
     with pytest.raises(TranslationError, match="unknown value type") as info:
         decoder.decode(bad)
@@ -656,12 +668,11 @@ def outcome_raise(cls: type[JSONFrameDecoder], body: bytes) -> list[Any]:
     return decoder.decode(body) + decoder.flush()
 
 
-def test_header_errors_are_the_same_translation_errors_from_both_decoders() -> None:
+@pytest.mark.parametrize("cls", JSON_DECODERS)
+def test_header_errors_are_the_same_translation_errors_from_every_decoder(cls: type[JSONFrameDecoder]) -> None:
     bad_utf8 = frame_bytes(bytes([1, 0xFF, 0]), b"{}")
     with pytest.raises(TranslationError, match="not valid UTF-8"):
-        outcome_raise(BotocoreJSONFrameDecoder, bad_utf8)
-    with pytest.raises(TranslationError, match="not valid UTF-8"):
-        outcome_raise(JSONFrameDecoder, bad_utf8)
+        outcome_raise(cls, bad_utf8)
 
 
 # --- the header cache and the choice of decoder -----------------------------------------------------------
@@ -729,12 +740,45 @@ def test_the_decoder_still_works_when_botocores_buffer_lacks_the_header_parser(
 
 def test_json_frame_decoder_picks_botocore_when_importable(monkeypatch: pytest.MonkeyPatch) -> None:
     decoder = json_frame_decoder(1234)
-    assert type(decoder) is BotocoreJSONFrameDecoder and decoder._max == 1234
+    assert type(decoder) is BotocoreHeadersJSONFrameDecoder and decoder._max == 1234
     monkeypatch.setitem(sys.modules, "botocore.eventstream", None)
     fallback = json_frame_decoder(99)
     assert type(fallback) is JSONFrameDecoder and fallback._max == 99
-    with pytest.raises(ImportError):
-        BotocoreJSONFrameDecoder()
+    for cls in BOTOCORE_DECODERS:
+        with pytest.raises(ImportError):
+            cls()
+
+
+def test_the_headers_decoder_keeps_botocores_parse_of_each_distinct_block() -> None:
+    calls: list[bytes] = []
+    decoder = BotocoreHeadersJSONFrameDecoder()
+    botocore_parse = decoder._parse
+
+    def parse(raw: bytes) -> dict[str, Any]:
+        calls.append(raw)
+        return {**botocore_parse(raw), "parsed-by": "botocore"}
+
+    decoder._parse = parse
+    body = event("a", {"i": 1}) + event("a", {"i": 2}) + event("b", {})
+    assert decoder.decode(body) == [{"a": {"i": 1}}, {"a": {"i": 2}}, {"b": {}}]
+    assert len(calls) == 2  # one parse per distinct block
+    assert [h["parsed-by"] for h in decoder._known.values()] == ["botocore", "botocore"]
+
+
+def test_a_block_botocore_refuses_is_a_translation_error_at_its_offset() -> None:
+    from botocore.eventstream import ParserError
+
+    decoder = BotocoreHeadersJSONFrameDecoder()
+
+    def refuse(raw: bytes) -> dict[str, Any]:
+        raise ParserError("no")
+
+    decoder._parse = refuse
+    with pytest.raises(TranslationError, match="block refused by botocore: no") as info:
+        decoder.decode(event("a", {}))
+    assert info.value.where == "byte 12"
+    with pytest.raises(TranslationError, match="refused by botocore"):  # and it stays broken
+        decoder.flush()
 
 
 def test_an_item_of_none_drops_the_message() -> None:
@@ -764,7 +808,8 @@ def test_header_edge_cases_give_the_same_outcome_from_both_decoders(case: str) -
     the two parsers alone looks at closely (botocore slices a sized value short; ours caps nothing)."""
     body = event("a", {}) + frame_bytes(_EVENT_HEADERS + HEADER_EDGES[case], b"{}")
     size = len(body) + 1
-    assert outcome(BotocoreJSONFrameDecoder, body, [], size) == outcome(JSONFrameDecoder, body, [], size)
+    for cls in BOTOCORE_DECODERS:
+        assert outcome(cls, body, [], size) == outcome(JSONFrameDecoder, body, [], size)
 
 
 def test_our_header_cache_keeps_at_most_its_limit_and_still_decodes_the_rest() -> None:
