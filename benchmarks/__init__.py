@@ -9,8 +9,9 @@ stream (a text answer; reasoning, text and a tool call; each with the default de
 the header blocks when botocore is installed, again with our pure-Python ``JSONFrameDecoder``: the
 ``_pure`` rows, and, for reference only (no target), with botocore's ``EventStreamBuffer`` decoding every
 message: the ``_botocore_buffer`` rows),
-Cohere v2 chat (a text answer; a tool plan then two tool calls) and Ollama ``/api/chat`` NDJSON (a text
-answer; thinking then text):
+Cohere v2 chat (a text answer; a tool plan then two tool calls), Ollama ``/api/chat`` NDJSON (a text
+answer; thinking then text), and the two Anthropic streams again through ``translators.gateway.stream``
+with a price table (the ``_gateway`` rows, reference only: what metering costs on top):
 
 1. throughput of ``stream()`` (bytes→bytes; reads of 1-4 whole events, and fixed 4 KiB reads) and of
    ``translate()`` (decoded dicts→chunk dicts), each as a ratio to a *floor* measured in the same run:
@@ -91,6 +92,7 @@ def run(config: Config) -> dict[str, Any]:
         cohere_tool_plan_calls_workload,
         gemini_function_call_workload,
         gemini_text_workload,
+        metered,
         ollama_text_workload,
         ollama_thinking_workload,
         openai_text_workload,
@@ -128,6 +130,7 @@ def run(config: Config) -> dict[str, Any]:
         ollama_text_workload(config.ollama_text_deltas),
         ollama_thinking_workload(config.ollama_thinking_deltas, config.ollama_thinking_text_deltas),
     ]
+    workloads += [metered(w) for w in workloads[:2]] if importlib.util.find_spec("pydantic") is not None else []
     if config.only is not None:
         patterns = config.only
         workloads = [w for w in workloads if any(fnmatch.fnmatchcase(w.name, p) for p in patterns)]

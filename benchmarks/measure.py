@@ -52,7 +52,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -183,9 +183,12 @@ def identity(workload: Workload) -> tuple[str, str]:
     return "chatcmpl-" + first["responseId"], first["modelVersion"]
 
 
-def streamer(workload: Workload) -> Callable[[list[bytes]], Iterator[bytes]]:
-    """``pieces -> stream()`` of the workload's provider, with the workload's decoder when it names one."""
+def streamer(workload: Workload) -> Callable[[list[bytes]], Iterable[bytes]]:
+    """``pieces -> stream()`` of the workload's provider, with the workload's decoder when it names one (or
+    the workload's own `Workload.streamer`)."""
     provider = workload.provider
+    if workload.streamer is not None:
+        return workload.streamer
     if workload.decoder is None:
         return lambda pieces: translators.stream(provider, pieces, created=1)
     provider_spec = replace(spec(provider), decoder=workload.decoder)

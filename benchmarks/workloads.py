@@ -81,6 +81,7 @@ __all__ = [
     "gemini_text_payloads",
     "gemini_text_workload",
     "gemini_wire",
+    "metered",
     "ollama_text_events",
     "ollama_text_workload",
     "ollama_thinking_events",
@@ -156,6 +157,8 @@ class Workload:
     None: the provider's own (its ``SPEC.decoder``)."""
     reference: bool = False
     """Measured for comparison only (a decoder ``stream()`` does not use by default): no target row."""
+    streamer: Callable[[list[bytes]], Iterable[bytes]] | None = None
+    """What is timed instead of ``stream()`` (``pieces -> output``); None: ``stream()``."""
 
 
 def _fragment(rng: random.Random) -> str:
@@ -1173,6 +1176,22 @@ def with_decoder(
     return replace(
         workload, name=f"{workload.name}_{suffix}", description=description, decoder=decoder, reference=reference
     )
+
+
+def metered(workload: Workload) -> Workload:
+    """The same workload through `translators.gateway.stream` with a price table (``_gateway``, reference):
+    what metering, the usage report and the gateway usage chunk cost on top of ``stream()``."""
+    from translators import gateway
+    from translators.pricing import load_prices
+
+    prices = load_prices({"credit_unit": "0.0001", "models": {"*": {"prompt": 3, "completion": 15}}})
+    provider = workload.provider
+
+    def run(pieces: list[bytes]) -> Iterable[bytes]:
+        return gateway.stream(provider, pieces, created=1, prices=prices, on_usage=lambda report: None)
+
+    description = workload.description.replace(")", ", translators.gateway with prices)", 1)
+    return replace(workload, name=f"{workload.name}_gateway", description=description, streamer=run, reference=True)
 
 
 def cohere_text_workload(n_deltas: int = 2000) -> Workload:

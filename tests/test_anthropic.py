@@ -311,7 +311,13 @@ def test_error_event_ends_the_stream_with_no_finish() -> None:
     events = [*text_stream("a")[:3], {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}]
     chunks = run(events)
     assert chunks[-1] == {
-        "error": {"message": "Overloaded", "type": "overloaded_error", "code": "overloaded_error", "param": None}
+        "error": {
+            "message": "Overloaded",
+            "type": "overloaded_error",
+            "code": "overloaded_error",
+            "param": None,
+            "native_error": {"type": "overloaded_error", "message": "Overloaded"},
+        }
     }
     assert not any(c.get("choices") and c["choices"][0]["finish_reason"] for c in chunks[:-1])
 

@@ -512,8 +512,8 @@ def test_exception_message_from_the_frame_decoder_ends_with_an_error_event() -> 
     assert chunks[-1] == {
         "error": {
             "message": "boom",
-            "type": "modelStreamErrorException",
-            "code": "modelStreamErrorException",
+            "type": "api_error",
+            "code": "ModelStreamErrorException",
             "param": None,
             "native_error": failure["error"],
         }
@@ -521,30 +521,48 @@ def test_exception_message_from_the_frame_decoder_ends_with_an_error_event() -> 
     assert not any(c.get("choices") and c["choices"][0]["finish_reason"] for c in chunks[:-1])
 
 
+STREAM_EXCEPTION_TYPES = {
+    "internalServerException": "api_error",
+    "modelStreamErrorException": "api_error",
+    "validationException": "invalid_request_error",
+    "throttlingException": "rate_limit_error",
+    "serviceUnavailableException": "overloaded_error",
+}
+
+
 @pytest.mark.parametrize("member", sorted(EXCEPTIONS))
 def test_boto3_exception_members_end_with_an_error_event(member: str) -> None:
     chunks = run([start(), {member: {"message": "Too many requests"}}])
     err = chunks[-1]["error"]
-    assert (err["type"], err["message"], err["native_error"]) == (
-        member,
+    assert (err["type"], err["code"], err["message"], err["native_error"]) == (
+        STREAM_EXCEPTION_TYPES[member],
+        member[0].upper() + member[1:],
         "Too many requests",
         {"message": "Too many requests"},
     )
 
 
+@pytest.mark.parametrize(("status", "kind"), [(500, "api_error"), (429, "rate_limit_error"), (529, "overloaded_error")])
+def test_a_model_stream_error_takes_its_type_from_the_original_status(status: int, kind: str) -> None:
+    error = {"message": "m", "originalStatusCode": status, "originalMessage": "o"}
+    chunks = run([start(), {"modelStreamErrorException": error}])
+    assert (chunks[-1]["error"]["type"], chunks[-1]["error"]["code"]) == (kind, "ModelStreamErrorException")
+
+
 def test_error_event_defaults_and_first_position() -> None:
     [only] = run([{"error": {}}])
-    assert (only["error"]["type"], only["error"]["message"]) == ("bedrock_error", "Bedrock stream error")
+    assert (only["error"]["type"], only["error"]["code"]) == ("api_error", "api_error")
+    assert only["error"]["message"] == "Bedrock stream error"
     [odd] = run([{"error": {"type": 5, "message": ""}}])
-    assert (odd["error"]["type"], odd["error"]["message"]) == ("bedrock_error", "Bedrock stream error")
+    assert (odd["error"]["type"], odd["error"]["message"]) == ("api_error", "Bedrock stream error")
     [throttled] = run([{"throttlingException": {}}])
-    assert throttled["error"]["type"] == "throttlingException"
+    assert (throttled["error"]["type"], throttled["error"]["code"]) == ("rate_limit_error", "ThrottlingException")
 
 
 def test_error_event_through_stream_has_no_done() -> None:
     body = _body([start(), delta(0, text="a"), {"error": {"type": "internalServerException", "message": "x"}}])
     out, done = parse_sse_output(b"".join(stream("bedrock", [body], created=CREATED)))
-    assert not done and out[-1]["error"]["type"] == "internalServerException"
+    assert not done and (out[-1]["error"]["type"], out[-1]["error"]["code"]) == ("api_error", "InternalServerException")
     check_contract(out, done=done)
 
 
@@ -708,7 +726,7 @@ def test_an_exception_frame_keeps_its_payload_fields_as_the_event_dict_does() ->
     body = _body([start(), {"error": {"type": "modelStreamErrorException", **error}}])
     chunks, done = parse_sse_output(b"".join(stream("bedrock", [body], created=1)))
     native = chunks[-1]["error"]["native_error"]
-    assert not done and chunks[-1]["error"]["type"] == "modelStreamErrorException"
+    assert not done and chunks[-1]["error"]["code"] == "ModelStreamErrorException"
     assert {k: native[k] for k in error} == error and native["headers"][":message-type"] == "exception"
     [as_dict] = [c for c in translate("bedrock", [start(), {"modelStreamErrorException": error}]) if "error" in c]
     assert as_dict["error"]["native_error"] == error

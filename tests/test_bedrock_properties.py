@@ -72,6 +72,16 @@ BEDROCK_FINISH = {
 translators.providers.bedrock.FINISH_REASONS."""
 METADATA_EXTRAS = ("metrics", "trace", "performanceConfig", "serviceTier")
 
+STREAM_ERROR_TYPES = {
+    "internalServerException": "api_error",
+    "modelStreamErrorException": "api_error",
+    "validationException": "invalid_request_error",
+    "throttlingException": "rate_limit_error",
+    "serviceUnavailableException": "overloaded_error",
+}
+ORIGINAL_STATUS_TYPES = {400: "invalid_request_error", 424: "api_error", 500: "api_error"}
+"""The error vocabulary (README "Errors"): a stream exception's type, or the model's original status's."""
+
 SCALE = float(os.environ.get("PROPERTIES_SCALE", "1"))
 """Multiplies every test's max_examples: ``PROPERTIES_SCALE=20`` for a long bug hunt."""
 
@@ -223,7 +233,9 @@ def test_contract(model: BedrockStream, opts: dict[str, Any]) -> None:
     if model.ending == "error":
         assert model.error is not None
         error = chunks[-1]["error"]
-        assert error["type"] == model.error["type"]
+        name = model.error["type"]
+        kind = ORIGINAL_STATUS_TYPES.get(model.error.get("originalStatusCode"), STREAM_ERROR_TYPES[name])
+        assert (error["type"], error["code"]) == (kind, name[0].upper() + name[1:])
         assert error["message"] == (model.error["message"] or "Bedrock stream error")
         (given,) = model.events[-1].values()
         assert error["native_error"] == given

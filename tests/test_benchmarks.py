@@ -712,6 +712,8 @@ NAMES = (
     "cohere_tool_plan_calls",
     "ollama_text",
     "ollama_thinking",
+    "text_gateway",
+    "thinking_tool_gateway",
 )
 
 
@@ -734,6 +736,8 @@ def test_results_structure(results: dict[str, Any]) -> None:
         ("cohere", "sse"),
         ("ollama", "ndjson"),
         ("ollama", "ndjson"),
+        ("anthropic", "sse"),
+        ("anthropic", "sse"),
     ]
     decoders = {w["name"]: w["decoder"] for w in results["workloads"]}
     default = type(json_frame_decoder()).__name__  # botocore's when installed
@@ -743,6 +747,8 @@ def test_results_structure(results: dict[str, Any]) -> None:
     assert [w["name"] for w in results["workloads"] if w["reference"]] == [
         "bedrock_text_botocore_buffer",
         "bedrock_reasoning_tool_botocore_buffer",
+        "text_gateway",
+        "thinking_tool_gateway",
     ]
     assert decoders["cohere_text"] == "CohereDecoder" and decoders["ollama_text"] == "NDJSONDecoder"
     descriptions = {w["name"]: w["description"] for w in results["workloads"]}
@@ -798,7 +804,7 @@ def test_import_results(results: dict[str, Any]) -> None:
 def test_targets_and_report(results: dict[str, Any]) -> None:
     names = [t["name"] for t in results["targets"]]
     reads = ["1-4 events/read", "4 KiB reads", "one read"]
-    streams = [f"stream() {w}, {r}" for w in NAMES if not w.endswith("_botocore_buffer") for r in reads]
+    streams = [f"stream() {w}, {r}" for w in NAMES if not w.endswith(("_botocore_buffer", "_gateway")) for r in reads]
     assert names == [*streams, "import translators", "memory flat"]
     assert all(isinstance(t["pass"], bool) for t in results["targets"])
     aims = {t["name"]: t["target"] for t in results["targets"]}
@@ -844,3 +850,17 @@ def test_cli_only_selects_workloads(monkeypatch: pytest.MonkeyPatch, capsys: pyt
     assert info.value.code == 2 and "no workload matches nothing*" in capsys.readouterr().err
     with pytest.raises(NoWorkloadError):
         run(replace(tiny(), only=["nothing"]))
+
+
+def test_the_metered_workload_times_the_gateway_with_its_usage_chunk() -> None:
+    from benchmarks.workloads import metered
+
+    workload = text_workload(5)
+    gateway_workload = metered(workload)
+    assert (gateway_workload.name, gateway_workload.reference) == ("text_gateway", True)
+    plain = b"".join(streamer(workload)(workload.pieces))
+    out = b"".join(streamer(gateway_workload)(gateway_workload.pieces))
+    head, gateway_chunk, done = out.rsplit(b"\n\n", 3)[0], out.split(b"\n\n")[-3], out.split(b"\n\n")[-2]
+    assert plain.endswith(b"data: [DONE]\n\n") and done == b"data: [DONE]"
+    assert head + b"\n\n" == plain[: -len(b"data: [DONE]\n\n")]
+    assert json.loads(gateway_chunk[6:])["credits_used"] >= 1

@@ -422,7 +422,7 @@ def test_unknown_event_types_are_dropped_unless_strict() -> None:
 # -- endings --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("reason", "kind"), [("ERROR", "cohere_error"), ("TIMEOUT", "timeout")])
+@pytest.mark.parametrize(("reason", "kind"), [("ERROR", "api_error"), ("TIMEOUT", "timeout_error")])
 def test_error_and_timeout_end_with_an_error_event(reason: str, kind: str) -> None:
     events = [*text_stream("a")[:3], {"type": "message-end", "delta": {"finish_reason": reason, "error": "boom"}}]
     chunks = run(events)

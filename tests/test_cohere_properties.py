@@ -57,7 +57,7 @@ CREATED = 1_700_000_000
 COHERE_FINISH = {"COMPLETE": "stop", "STOP_SEQUENCE": "stop", "MAX_TOKENS": "length", "TOOL_CALL": "tool_calls"}
 """The documented finish_reason table (anything else but ERROR / TIMEOUT → "stop"), written out
 independently of translators.providers.cohere.FINISH_REASONS."""
-COHERE_ERRORS = {"ERROR": "cohere_error", "TIMEOUT": "timeout"}
+COHERE_ERRORS = {"ERROR": "api_error", "TIMEOUT": "timeout_error"}
 
 SCALE = float(os.environ.get("PROPERTIES_SCALE", "1"))
 """Multiplies every test's max_examples: ``PROPERTIES_SCALE=20`` for a long bug hunt."""

@@ -101,3 +101,22 @@ def test_done_marker_is_an_event_only_for_decoders_that_read_it() -> None:
         JSONEventDecoder().decode(b"data: [DONE]\n\n")
     with pytest.raises(TranslationError, match="not JSON"):  # only the exact marker
         ChatDecoder().decode(b"data: [DONE]x\n\n")
+
+
+def test_a_last_event_cut_inside_its_json_is_dropped_so_the_stream_reads_as_truncated() -> None:
+    decoder = JSONEventDecoder()
+    assert decoder.decode(b'data: {"a": 1}\n\ndata: {"b": ') == [{"a": 1}]
+    assert decoder.flush() == []
+    complete = JSONEventDecoder()  # a whole last event without its blank line still counts
+    assert complete.decode(b'data: {"a": 1}\n\ndata: {"b": 2}') == [{"a": 1}]
+    assert complete.flush() == [{"b": 2}]
+    with pytest.raises(TranslationError, match="not JSON"):  # before the end, bad data is still an error
+        JSONEventDecoder().decode(b'data: {"b": \n\n')
+
+
+def test_a_body_cut_inside_an_event_ends_as_upstream_truncated() -> None:
+    from translators import stream
+
+    body = b'event: message_start\ndata: {"type": "message_start", "message": {"id": "m", "model": "x"'
+    out = b"".join(stream("anthropic", [body], created=1))
+    assert b'"type":"upstream_truncated"' in out and b"[DONE]" not in out

@@ -213,8 +213,8 @@ def test_in_stream_error_object() -> None:
     assert chunks[-1] == {
         "error": {
             "message": "Resource exhausted",
-            "type": "RESOURCE_EXHAUSTED",
-            "code": "429",
+            "type": "rate_limit_error",
+            "code": "RESOURCE_EXHAUSTED",
             "param": None,
             "native_error": error,
         }
@@ -819,7 +819,7 @@ def test_an_error_body_instead_of_a_stream_ends_in_its_error() -> None:
     assert not done
     (error,) = chunks
     assert (error["error"]["type"], error["error"]["code"], error["error"]["message"]) == (
+        "rate_limit_error",
         "RESOURCE_EXHAUSTED",
-        "429",
         "Quota exceeded",
     )

@@ -559,14 +559,15 @@ def test_an_error_object_ends_with_an_error_event() -> None:
     assert only == {
         "error": {
             "message": "model 'nope' not found",
-            "type": "ollama_error",
-            "code": "ollama_error",
+            "type": "not_found_error",
+            "code": "model_not_found",
             "param": None,
             "native_error": failure,
         }
     }
     chunks = run([chat("a"), {"error": "out of memory", "done": False}])
     assert chunks[-1]["error"]["message"] == "out of memory"
+    assert (chunks[-1]["error"]["type"], chunks[-1]["error"]["code"]) == ("api_error", "api_error")
     assert chunks[-1]["error"]["native_error"] == {"error": "out of memory", "done": False}
     assert not any(c.get("choices") and c["choices"][0]["finish_reason"] for c in chunks[:-1])
 
@@ -579,7 +580,7 @@ def test_an_error_without_a_message_gets_a_default_one(value: Any) -> None:
 
 def test_an_error_object_through_stream_has_no_done() -> None:
     out, done = parse_sse_output(sse(ndjson([chat("a"), {"error": "boom"}])))
-    assert not done and out[-1]["error"]["type"] == "ollama_error"
+    assert not done and out[-1]["error"]["type"] == "api_error"
     check_contract(out, done=done)
 
 
@@ -600,7 +601,7 @@ def test_a_stream_without_its_done_object_is_truncated(cut: int) -> None:
 
 def test_an_error_beside_a_steady_message_is_not_taken_for_content() -> None:
     chunks = run([chat("a"), {**chat("b"), "error": "cut off"}])
-    assert chunks[-1]["error"]["message"] == "cut off" and chunks[-1]["error"]["type"] == "ollama_error"
+    assert chunks[-1]["error"]["message"] == "cut off" and chunks[-1]["error"]["type"] == "api_error"
     assert deltas(chunks) == [{"content": "a"}]
 
 

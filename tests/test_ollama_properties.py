@@ -30,6 +30,7 @@ import copy
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -154,10 +155,11 @@ def test_contract(data: st.DataObject) -> None:
     assert done == clean
     assert payloads == chunks
     if model.ending == "error":
+        missing = re.match(r"model '[^'\"]*' not found", model.error, re.IGNORECASE) is not None
         assert chunks[-1]["error"] == {
             "message": model.error or "Ollama error",
-            "type": "ollama_error",
-            "code": "ollama_error",
+            "type": "not_found_error" if missing else "api_error",
+            "code": "model_not_found" if missing else "api_error",
             "param": None,
             "native_error": {"error": model.error},
         }

@@ -511,7 +511,8 @@ def test_openrouter_error_chunk_after_the_finish_is_an_error_event_even_before_d
     body = wire(events)
     payloads, done = parse_sse_output(b"".join(stream("openrouter", [body], created=CREATED)))
     assert not done and payloads[-1]["error"]["message"] == "Token limit reached"
-    assert payloads[-1]["error"]["code"] == "400" and payloads[-1]["usage"]["total_tokens"] == 53
+    assert (payloads[-1]["error"]["type"], payloads[-1]["error"]["code"]) == ("invalid_request_error",) * 2
+    assert payloads[-1]["usage"]["total_tokens"] == 53
     check_contract(payloads, done=done)
 
 

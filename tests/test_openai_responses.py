@@ -331,7 +331,7 @@ def test_error_then_failed_ends_in_the_error_without_done() -> None:
     payloads, done = parse_sse_output(b"".join(stream("openai_responses", [wire([created(), error, failed])])))
     assert not done and payloads[-1]["error"] | {"native_error": None} == {
         "message": "You exceeded your quota",
-        "type": "insufficient_quota",
+        "type": "billing_error",
         "code": "insufficient_quota",
         "param": None,
         "native_error": None,
@@ -349,7 +349,8 @@ def test_failed_alone_and_before_created() -> None:
         assert chunks[-1]["error"]["message"] == "boom" and chunks[-1]["error"]["code"] == "server_error"
         check_contract(chunks)
     nested = list(translate("openai_responses", [{"type": "error", "error": {"message": "m", "type": "t"}}]))
-    assert nested[-1]["error"]["type"] == "t" and nested[-1]["error"]["message"] == "m"
+    assert (nested[-1]["error"]["type"], nested[-1]["error"]["code"]) == ("api_error", "t")
+    assert nested[-1]["error"]["message"] == "m"
 
 
 def test_a_stream_without_its_terminal_event_ends_in_an_error() -> None:

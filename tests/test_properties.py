@@ -235,7 +235,10 @@ def test_contract(wire: tuple[list[dict[str, Any]], list[bytes]], opts: dict[str
     elif ending == "error":
         assert error is not None
         kind, message = error["error"]["type"], error["error"]["message"]
-        assert chunks[-1] == {"error": {"message": message, "type": kind, "code": kind, "param": None}}
+        native = error["error"]
+        assert chunks[-1] == {
+            "error": {"message": message, "type": kind, "code": kind, "param": None, "native_error": native}
+        }
     else:
         assert chunks[-1]["error"]["type"] == "upstream_truncated"
 

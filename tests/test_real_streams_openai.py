@@ -60,10 +60,18 @@ CHAT_FOLDERS = {
 }
 RESPONSES_IN_XAI = "responses-reasoning-summary-grok-code-fast.jsonl"  # xAI's /v1/responses, not chat
 
-ERROR_ENDINGS = {  # recording → the code of the upstream error it ends with (the message is read from it)
-    "groq/gpt-oss-reasoning-midstream-error-event": "tool_use_failed",
-    "openrouter/processing-comments-reasoning-then-error-chunk": "400",
-    "openai-responses/error-insufficient-quota-then-failed": "insufficient_quota",
+ERROR_ENDINGS = {  # recording → (type, code) of the error event it ends with, and the upstream error's code
+    "groq/gpt-oss-reasoning-midstream-error-event": ("invalid_request_error", "tool_use_failed", "tool_use_failed"),
+    "openrouter/processing-comments-reasoning-then-error-chunk": (
+        "invalid_request_error",
+        "invalid_request_error",
+        400,
+    ),
+    "openai-responses/error-insufficient-quota-then-failed": (
+        "billing_error",
+        "insufficient_quota",
+        "insufficient_quota",
+    ),
 }
 
 
@@ -161,15 +169,16 @@ def _upstream_error(recording: Recording) -> dict[str, Any]:
 def test_contract_and_ending(recording: Recording) -> None:
     chunks, done = recording.chunks
     check_contract(chunks, done=done)
-    code = ERROR_ENDINGS.get(recording.name)
-    if code is None:
+    ending = ERROR_ENDINGS.get(recording.name)
+    if ending is None:
         assert done, chunks[-1]
         assert _usage_chunk(chunks) is not None, "every complete recording reports usage"
         return
     assert not done and "error" in chunks[-1]
     ours, theirs = chunks[-1]["error"], _upstream_error(recording)
     assert ours["message"] == theirs["message"]
-    assert ours["code"] == code == str(theirs["code"])
+    kind, code, native_code = ending
+    assert (ours["type"], ours["code"], theirs["code"]) == (kind, code, native_code)
     assert ours["native_error"] == theirs
 
 

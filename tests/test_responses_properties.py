@@ -167,6 +167,19 @@ def expected_usage(usage: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+RESPONSES_ERROR_TYPES = {
+    None: "api_error",
+    "server_error": "api_error",
+    "rate_limit_exceeded": "rate_limit_error",
+    "invalid_prompt": "invalid_request_error",
+    "vector_store_timeout": "timeout_error",
+    "invalid_image": "invalid_request_error",
+    "insufficient_quota": "billing_error",
+    "context_length_exceeded": "invalid_request_error",
+}
+"""The error vocabulary (README "Errors") for the codes the strategies draw, apart from translators._http_errors."""
+
+
 def expected_error(events: list[Event]) -> dict[str, Any]:
     """The error event a failed stream must end in (the fields the mapping table names)."""
     if ending_of(events) == "error":
@@ -175,7 +188,7 @@ def expected_error(events: list[Event]) -> dict[str, Any]:
         code = error["code"]
         return {
             "message": error["message"] or "stream error",
-            "type": code or "api_error",
+            "type": RESPONSES_ERROR_TYPES[code],
             "code": code or "api_error",
             "param": error["param"],
             "native_error": native,
@@ -183,7 +196,7 @@ def expected_error(events: list[Event]) -> dict[str, Any]:
     error = events[-1]["response"]["error"]
     return {
         "message": error["message"] or "response failed",
-        "type": error["code"],
+        "type": RESPONSES_ERROR_TYPES[error["code"]],
         "code": error["code"],
         "param": None,
         "native_error": error,
@@ -359,7 +372,8 @@ def test_contract(data: st.DataObject) -> None:
 def test_nested_error_event_shape(events: list[Event], code: str) -> None:
     """The real ``error`` event (error-insufficient-quota-then-failed.jsonl, openai/openai-dotnet#881) nests
     ``{type, code, message, param}`` under ``"error"`` instead of the documented flat fields: it ends the
-    output in an error event with that message, type and code, keeping the nested object as native_error."""
+    output in an error event with that message and code, the type its code means (README "Errors"), keeping the
+    nested object as native_error."""
     kept = [e for e in events if e["type"] not in ("error", "response.failed")]
     cut = kept[: len(kept) // 2] if ending_of(events) in ("completed", "incomplete") else kept
     cut = [e for e in cut if e["type"] not in TERMINAL_EVENTS]
@@ -370,7 +384,7 @@ def test_nested_error_event_shape(events: list[Event], code: str) -> None:
         payloads, done = check_stream_output(run_stream(sse_pieces([*cut, *tail])))
     check_contract(chunks)
     assert not done and payloads == chunks
-    assert chunks[-1]["error"] == {**nested, "native_error": nested}
+    assert chunks[-1]["error"] == {**nested, "type": RESPONSES_ERROR_TYPES[code], "native_error": nested}
 
 
 # -- 2. split invariance -----------------------------------------------------------------------------

@@ -69,15 +69,24 @@ class JSONEventDecoder(EventStreamDecoder[dict[str, Any]]):
 
     ``read_done`` (a class attribute; the OpenAI family's subclass sets it): ``data: [DONE]`` is the event
     ``{"type": "[DONE]"}`` instead of data that is not JSON (checked only where the JSON parse failed).
+
+    At the end of the body, a last event without its closing blank line whose data is not JSON was cut
+    short (the body ended inside it): it is dropped, so that the stream reads as truncated, as the NDJSON
+    and event-stream decoders treat a cut last line or message.
     """
 
-    __slots__ = ("events",)
+    __slots__ = ("_at_end", "events")
     read_done: ClassVar[bool] = False
 
     def __init__(self, max_event_size: int = DEFAULT_MAX_EVENT_SIZE) -> None:
         super().__init__(max_event_size)
         self.events = 0
         """Events dispatched so far: the ordinal reported in errors."""
+        self._at_end = False
+
+    def flush(self) -> list[dict[str, Any]]:
+        self._at_end = True  # what is dispatched now had no closing blank line
+        return super().flush()
 
     def _event_of(self, data: list[bytes], name: bytes) -> dict[str, Any] | None:
         self.events += 1
@@ -89,6 +98,8 @@ class JSONEventDecoder(EventStreamDecoder[dict[str, Any]]):
                 return None  # an event with empty data carries nothing (the provider SDKs skip it too)
             if raw == b"[DONE]" and self.read_done:
                 return {"type": DONE_EVENT}
+            if self._at_end:
+                return None  # cut short
             return json_object(raw, name.decode("utf-8", "replace") if name else "message", self.events)
         if type(value) is dict:
             if "type" in value or not name or name == b"message":

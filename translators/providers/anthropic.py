@@ -35,7 +35,8 @@ message_delta                                       the finish chunk: ``finish_r
                                                     ``stop_details``, ``container`` and ``context_management``
                                                     when the provider sent them
 message_stop                                        the usage chunk (``include_usage``), then ``[DONE]``
-error                                               ``{"error": {message, type, code, param}}``; no ``[DONE]``
+error                                               ``{"error": {message, type, code, param, native_error}}``
+                                                    (type, code: `translators._http_errors`); no ``[DONE]``
 ping; and the derived events of the SDK's           ignored (`IGNORED_EVENTS`)
 ``MessageStream`` helper (text, thinking, …)
 end of input without message_stop                   ``{"error": {"type": "upstream_truncated", …}}``
@@ -68,7 +69,7 @@ from typing import Any, Final, Literal, TypedDict, cast
 from translators._core import Options, ProviderSpec, stream_builder
 from translators._json import dumps_any
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, annotation, error_event, extension_entry
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.events import JSONEventDecoder
 
 __all__ = ["FINISH_REASONS", "IGNORED_EVENTS", "SPEC", "AnthropicTranslator"]
@@ -298,12 +299,16 @@ class AnthropicTranslator:
         kind = error.get("type")
         message = error.get("message")
         self.done = self.failed = True
-        return [
-            error_event(
-                message if isinstance(message, str) else "Anthropic stream error",
-                kind if isinstance(kind, str) else "api_error",
-            )
-        ]
+        text = message if isinstance(message, str) else "Anthropic stream error"
+        failure = stream_error(PROVIDER, text, native_type=kind)
+        if error:
+            failure["error"]["native_error"] = dict(error)
+        return [failure]
+
+    def partial_usage(self) -> dict[str, Any] | None:
+        """The usage the stream has reported so far (OpenAI-shaped), for metering a stream cut short;
+        None before any."""
+        return self._openai_usage() if self._usage else None
 
     def _openai_usage(self) -> dict[str, Any]:
         u = self._usage

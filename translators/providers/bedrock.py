@@ -39,8 +39,9 @@ messageStop                                      the finish chunk: ``finish_reas
                                                  ``native_finish_reason`` = stopReason, and
                                                  ``additionalModelResponseFields`` when sent
 metadata                                         the usage chunk (``include_usage``), then ``[DONE]``
-``{"error": …}`` (an exception message) or a     ``{"error": {message, type: <exception type>, code,
-boto3 exception member (throttlingException …)   param, native_error}}``; no ``[DONE]``
+``{"error": …}`` (an exception message) or a     ``{"error": {message, type, code: the exception name as the
+boto3 exception member (throttlingException …)   API spells it (ThrottlingException), param, native_error}}``
+                                                 (`translators._http_errors`); no ``[DONE]``
 end of input without metadata                    ``{"error": {"type": "upstream_truncated", …}}``
 ===============================================  ==================================================================
 
@@ -71,7 +72,7 @@ from typing import Any, Final, Literal, TypedDict, cast
 from translators._core import Options, ProviderSpec, stream_builder
 from translators.chunks import Chunk, ChunkBuilder, ChunkOut, FinishReason, annotation, count, error_event
 from translators.chunks import extension_entry as entry_of
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.eventstream import json_frame_decoder
 
 __all__ = ["EXCEPTIONS", "FINISH_REASONS", "IGNORED_EVENTS", "SPEC", "BedrockTranslator"]
@@ -310,9 +311,11 @@ class BedrockTranslator:
     def _fail(self, kind: Any, payload: Mapping[str, Any], native: Mapping[str, Any]) -> list[ChunkOut]:
         message = payload.get("message")
         self.done = self.failed = True
-        event = error_event(
+        event = stream_error(
+            PROVIDER,
             message if isinstance(message, str) and message else "Bedrock stream error",
-            kind if isinstance(kind, str) and kind else "bedrock_error",
+            native_code=kind,
+            status=payload.get("originalStatusCode"),
         )
         event["error"]["native_error"] = dict(native)
         return [event]

@@ -27,8 +27,8 @@ tool-call-start                              ``tool_calls[{index, id, type: "fun
 tool-call-delta                              ``tool_calls[{index, function: {arguments: fragment}}]``
 tool-call-end of a call without arguments    ``arguments: "{}"``
 citation-start                               ``delta.annotations`` entry (see below), at once
-message-end, finish_reason ERROR or TIMEOUT  ``{"error": {message: delta.error, type: "cohere_error" or
-                                             "timeout", code: <finish_reason>, param, native_error}}``; no
+message-end, finish_reason ERROR or TIMEOUT  ``{"error": {message: delta.error, type: "api_error" or
+                                             "timeout_error", code: <finish_reason>, param, native_error}}``; no
                                              ``[DONE]``
 message-end, other finish reasons            the finish chunk (`FINISH_REASONS`, ``native_finish_reason``),
                                              then the usage chunk (``include_usage``), then ``[DONE]``
@@ -59,7 +59,7 @@ from typing import Any, ClassVar, Final, Literal, TypedDict, cast
 
 from translators._core import Options, ProviderSpec, stream_builder
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, annotation, count, error_event
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.events import DONE_EVENT, JSONEventDecoder
 
 __all__ = ["FINISH_REASONS", "IGNORED_EVENTS", "SPEC", "CohereDecoder", "CohereTranslator"]
@@ -75,7 +75,7 @@ FINISH_REASONS: Final[Mapping[str, FinishReason]] = {
 }
 """Finish reasons of a complete answer; an unknown one maps to ``stop`` (the raw value is kept)."""
 
-ERROR_REASONS: Final[Mapping[str, str]] = {"ERROR": "cohere_error", "TIMEOUT": "timeout"}
+ERROR_REASONS: Final[Mapping[str, str]] = {"ERROR": "api_error", "TIMEOUT": "timeout_error"}
 """Finish reasons that end the stream with an error event instead: reason → error ``type``."""
 
 IGNORED_EVENTS: Final = frozenset({"citation-end", "debug", DONE_EVENT})
@@ -268,10 +268,11 @@ class CohereTranslator:
         if isinstance(reason, str) and reason in ERROR_REASONS:
             self.failed = True
             message = delta.get("error")
-            failure = error_event(
+            failure = stream_error(
+                PROVIDER,
                 message if isinstance(message, str) and message else f"Cohere stream ended with {reason}",
-                ERROR_REASONS[reason],
-                reason,
+                native_type=reason,
+                native_code=reason,
             )
             failure["error"]["native_error"] = dict(delta)
             return [failure]

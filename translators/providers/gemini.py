@@ -62,8 +62,9 @@ citations)                                      ``uri``, else ``{"type": "citati
 ``promptFeedback.blockReason``, no candidates   choice 0 finishes ``content_filter``, ``native_finish_reason`` =
                                                 blockReason, ``prompt_feedback`` = the object
 ``usageMetadata`` (cumulative)                  merged; the usage chunk at the end (see below)
-``{"error": {code, message, status}}``          ``{"error": {"message", "type": status, "code": str(code), "param",
-                                                "native_error": <the object>}}``; no ``[DONE]``
+``{"error": {code, message, status}}``          ``{"error": {"message", "type" (from status, `translators.
+                                                _http_errors`), "code": status, "param", "native_error": <the
+                                                object>}}``; no ``[DONE]``
 end of body, every choice finished (or          the usage chunk (``include_usage``), then ``[DONE]``
 the prompt blocked)
 end of body otherwise                           ``{"error": {"type": "upstream_truncated", …}}``
@@ -97,7 +98,7 @@ from typing import Any, Final, TypedDict
 from translators._core import Options, ProviderSpec, as_event_dict, stream_builder
 from translators._json import dumps, dumps_any, dumps_text
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, count, error_event, extension_entry, is_count
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.events import JSONArrayDecoder, JSONDocumentDecoder, JSONEventDecoder, SniffingDecoder
 
 __all__ = ["FINISH_REASONS", "IGNORED_FIELDS", "SPEC", "ArgumentsWriter", "GeminiTranslator"]
@@ -545,13 +546,18 @@ class GeminiTranslator:
 
     def _on_error(self, error: Any) -> list[ChunkOut]:
         """The API's error object, in the stream or as the whole body: the stream's last event."""
+        from translators._http_errors import gemini_reason  # loaded on the first error only
+
         error = error if isinstance(error, Mapping) else {}
-        message, status = error.get("message"), error.get("status")
+        message = error.get("message")
         self.done = self.failed = True
-        kind = status if isinstance(status, str) and status else "api_error"
-        code = error.get("code")
-        code = str(code) if type(code) is int else kind  # the HTTP status, as OpenAI's string codes
-        event = error_event(message if isinstance(message, str) else "Gemini stream error", kind, code)
+        event = stream_error(
+            PROVIDER,
+            message if isinstance(message, str) else "Gemini stream error",
+            status=error.get("code"),
+            native_type=gemini_reason(error.get("details")),
+            native_code=error.get("status"),
+        )
         event["error"]["native_error"] = dict(error)
         return [event]
 
@@ -675,6 +681,11 @@ class GeminiTranslator:
         self._choices[0] = _Choice()
         finish = FINISH_REASONS.get(reason, "content_filter") if isinstance(reason, str) else "content_filter"
         return [out.finish(finish, 0, native_finish_reason=reason, prompt_feedback=feedback)]
+
+    def partial_usage(self) -> dict[str, Any] | None:
+        """The usage the stream has reported so far (OpenAI-shaped), for metering a stream cut short;
+        None before any."""
+        return self._openai_usage() if self._usage else None
 
     def _openai_usage(self) -> dict[str, Any]:
         u = self._usage

@@ -30,8 +30,9 @@ the first object                               a role chunk, before its deltas; 
                                                ``tool_calls`` when a call was sent), ``native_finish_reason`` =
                                                done_reason, ``context`` (generate) when sent; then the usage
                                                chunk (``include_usage``), then ``[DONE]``
-``{"error": "..."}``                           ``{"error": {message, type: "ollama_error", code, param,
-                                               native_error}}``; no ``[DONE]``
+``{"error": "..."}``                           ``{"error": {message, type: "api_error" (``model "x" not
+                                               found``: "not_found_error"), code, param, native_error}}``;
+                                               no ``[DONE]``
 end of input without ``done: true``            ``{"error": {"type": "upstream_truncated", …}}``
 =============================================  ====================================================================
 
@@ -55,7 +56,7 @@ from typing import Any, Final, TypedDict
 from translators._core import Options, ProviderSpec, stream_builder
 from translators._json import dumps_text
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, count, error_event
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.events import NDJSONDecoder
 
 __all__ = ["FINISH_REASONS", "IGNORED_FIELDS", "SPEC", "OllamaTranslator", "call_id"]
@@ -208,7 +209,7 @@ class OllamaTranslator:
     def _fail(self, event: Mapping[str, Any]) -> list[ChunkOut]:
         message = event.get("error")
         self.done = self.failed = True
-        failure = error_event(message if isinstance(message, str) and message else "Ollama error", "ollama_error")
+        failure = stream_error(PROVIDER, message if isinstance(message, str) and message else "Ollama error")
         failure["error"]["native_error"] = dict(event)
         return [failure]
 

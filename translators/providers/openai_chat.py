@@ -84,7 +84,7 @@ from translators.chunks import (
     extension_entry,
     is_count,
 )
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.events import DONE_EVENT, JSONEventDecoder
 
 __all__ = ["DIALECTS", "DONE_EVENT", "FINISH_REASONS", "IGNORED_FIELDS", "SPECS", "ChatDecoder", "ChatTranslator"]
@@ -370,12 +370,13 @@ class ChatTranslator:
         error = event.get("error")
         error = error if isinstance(error, Mapping) else {"message": str(error)}
         self.done = self.failed = True
-        message, kind, code = error.get("message"), error.get("type"), error.get("code")
-        kind = kind if isinstance(kind, str) and kind else "api_error"
-        result = error_event(
+        message, code = error.get("message"), error.get("code")
+        result = stream_error(
+            self._provider,
             message if isinstance(message, str) and message else f"{self._provider} stream error",
-            kind,
-            str(code) if type(code) is int else code if isinstance(code, str) else kind,
+            status=error.get("status_code", code),  # Groq's status_code; OpenRouter's numeric code
+            native_type=error.get("type"),
+            native_code=code,
         )
         result["error"]["native_error"] = dict(error)
         usage = event.get("usage")

@@ -57,7 +57,7 @@ from typing import Any, Final, cast
 
 from translators._core import Options, ProviderSpec, stream_builder
 from translators.chunks import ChunkBuilder, ChunkOut, FinishReason, count, error_event, extension_entry
-from translators.errors import TranslationError
+from translators.errors import TranslationError, stream_error
 from translators.providers.openai_chat import DONE_EVENT, ChatDecoder
 
 __all__ = ["IGNORED_EVENTS", "INCOMPLETE_REASONS", "SPEC", "SUMMARY_SEPARATOR", "ResponsesTranslator"]
@@ -282,10 +282,9 @@ class ResponsesTranslator:
 
     def _fail(self, error: Mapping[str, Any], default: str) -> list[ChunkOut]:
         self.done = self.failed = True
-        message, code, kind = error.get("message"), error.get("code"), error.get("type")
-        code_text = str(code) if type(code) is int else code if isinstance(code, str) and code else None
-        kind_text = kind if isinstance(kind, str) and kind else code_text or "api_error"
-        result = error_event(message if isinstance(message, str) and message else default, kind_text, code_text)
+        message, code = error.get("message"), error.get("code")
+        text = message if isinstance(message, str) and message else default
+        result = stream_error(PROVIDER, text, status=code, native_type=error.get("type"), native_code=code)
         result["error"]["param"] = error.get("param")
         result["error"]["native_error"] = dict(error)
         return [result]
