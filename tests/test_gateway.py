@@ -478,3 +478,44 @@ def test_an_async_upstream_that_ends_early_is_truncated(liveness: dict[str, floa
     pieces, reports = arun(main())
     assert data_of(pieces[-1])[-1]["error"]["type"] == "upstream_truncated"
     assert [r.ending for r in reports] == ["truncated"]
+
+
+def test_a_stream_dropped_without_closing_is_still_billed() -> None:
+    import gc
+
+    reports: list[UsageReport] = []
+    out = gateway.stream("anthropic", iter(sse_events(TEXT)), on_usage=reports.append)
+    next(out)
+    del out
+    gc.collect()
+    assert [r.ending for r in reports] == ["cancelled"]
+
+    async def main() -> None:
+        aout = gateway.astream("anthropic", paced(sse_events(TEXT), 0), on_usage=reports.append)
+        await aout.__anext__()
+        del aout
+        gc.collect()
+
+    arun(main())
+    assert [r.ending for r in reports] == ["cancelled", "cancelled"]
+    finished = gateway.stream("anthropic", [TEXT], on_usage=reports.append)
+    list(finished)
+    del finished
+    gc.collect()
+    assert [r.ending for r in reports] == ["cancelled", "cancelled", "completed"]
+
+
+def test_prices_from_a_file_a_mapping_or_a_table_give_the_tables_credits() -> None:
+    from translators.pricing import load_prices
+
+    path = FIXTURES / "prices" / "example.json"
+    table = load_prices(path)
+    credits = set()
+    for prices in (path, str(path), json.loads(path.read_text()), table):
+        out, (report,) = run("anthropic", [TEXT], prices=prices)
+        assert report.credits_used == table.credits(report.usage, "claude-sonnet-4-5-20250929") is not None
+        assert data_of(out)[-2]["credits_used"] == report.credits_used
+        credits.add(report.credits_used)
+    assert len(credits) == 1
+    _, (unpriced,) = run("anthropic", [TEXT], prices=table, price_model="no-such-model")
+    assert unpriced.credits_used is None

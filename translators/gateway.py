@@ -466,6 +466,11 @@ class GatewayStream(Iterator[bytes]):
             if callable(close):
                 close()
 
+    def __del__(self) -> None:  # dropped without close(): still billed, as cancelled
+        core = getattr(self, "core", None)
+        if core is not None and not core.done:
+            core.cancel()
+
     def __enter__(self) -> GatewayStream:
         return self
 
@@ -602,6 +607,11 @@ class AsyncGatewayStream(AsyncIterator[bytes]):
         aclose = getattr(self._body, "aclose", None)
         if callable(aclose):
             await aclose()
+
+    def __del__(self) -> None:  # dropped without aclose() (the body cannot be awaited here): still billed
+        core = getattr(self, "core", None)  # None: __init__ refused its arguments
+        if core is not None and not core.done:
+            core.cancel()
 
     async def __aenter__(self) -> AsyncGatewayStream:
         return self
