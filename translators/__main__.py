@@ -1,4 +1,6 @@
-"""Command line: ``python -m translators translate|check`` (see ``--help``)."""
+"""Command line: ``python -m translators translate|check|replay|serve`` (see ``--help``).
+
+``replay`` and ``serve`` need the ``proxy`` extra (starlette, uvicorn); their modules load only when used."""
 
 from __future__ import annotations
 
@@ -76,6 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("dirs", nargs="*", help="fixture folders (default: fixtures/)")
     ck.add_argument("--update", action="store_true", help="rewrite goldens from the current output")
     ck.set_defaults(run=_check)
+
+    from translators.replay import add_cli as add_replay
+
+    add_replay(commands)
     return parser
 
 
