@@ -519,3 +519,10 @@ def test_prices_from_a_file_a_mapping_or_a_table_give_the_tables_credits() -> No
     assert len(credits) == 1
     _, (unpriced,) = run("anthropic", [TEXT], prices=table, price_model="no-such-model")
     assert unpriced.credits_used is None
+
+
+def test_created_comes_from_the_stream_when_the_caller_gives_none() -> None:
+    body = (FIXTURES / "ollama" / "chat-options-created-from-stream.ndjson").read_bytes()
+    plain = b"".join(stream("ollama", [body]))
+    out = b"".join(gateway.stream("ollama", [body], usage_chunk=False))
+    assert out == plain and data_of(out)[0]["created"] == data_of(plain)[0]["created"] < 1_760_000_000

@@ -45,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -269,10 +269,10 @@ class GatewayCore:
         usage_chunk: bool | None = None,
         **options: Any,
     ) -> None:
-        opts = Options.from_kwargs(options)
+        opts = Options.from_kwargs({**options, "include_usage": True})  # the meter needs the usage chunk
         self.provider = provider
-        self._include_usage = opts.include_usage
-        self._pipeline = _ChunkPipeline(provider, replace(opts, include_usage=True))  # the meter needs it
+        self._include_usage = bool(options.get("include_usage", True))
+        self._pipeline = _ChunkPipeline(provider, opts)
         self._meter = Meter(opts.reasoning_field)
         self._prices = prices
         self._on_usage = on_usage
