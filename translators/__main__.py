@@ -79,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     ck.add_argument("--update", action="store_true", help="rewrite goldens from the current output")
     ck.set_defaults(run=_check)
 
-    from translators.replay import add_cli as add_replay
+    from translators import proxy, replay
 
-    add_replay(commands)
+    replay.add_cli(commands)
+    proxy.add_cli(commands)
     return parser
 
 

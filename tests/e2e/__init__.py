@@ -1,0 +1,1 @@
+"""End-to-end tests: real OpenAI clients against the reference proxy on localhost."""
