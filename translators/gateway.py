@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 from translators._core import Options, _encode, _framed, failure
 from translators._registry import spec
-from translators.chunks import error_event
+from translators.chunks import count, error_event
 from translators.errors import ErrorResponse, TranslationError, error_response
 from translators.sse import DONE, encode_comment
 
@@ -68,6 +68,7 @@ __all__ = [
     "Meter",
     "UsageReport",
     "astream",
+    "checked_seconds",
     "stream",
 ]
 
@@ -174,10 +175,10 @@ class Meter:
         partial = partial or {}
         reasoning = -(-self.reasoning_chars // CHARS_PER_TOKEN)
         completion = -(-self.completion_chars // CHARS_PER_TOKEN) + reasoning
-        prompt = _count(partial.get("prompt_tokens"))
+        prompt = count(partial.get("prompt_tokens"))
         if prompt == 0 and prompt_estimate is not None:
             prompt = max(prompt_estimate, 0)
-        completion = max(completion, _count(partial.get("completion_tokens")))
+        completion = max(completion, count(partial.get("completion_tokens")))
         usage: dict[str, Any] = {
             "prompt_tokens": prompt,
             "completion_tokens": completion,
@@ -197,10 +198,6 @@ def _call_chars(call: Any) -> int:
     if not isinstance(function, dict):
         return 0
     return sum(len(v) for k, v in function.items() if k in ("name", "arguments") and type(v) is str)
-
-
-def _count(value: Any) -> int:
-    return value if type(value) is int and value > 0 else 0
 
 
 # -- the sans-I/O core ------------------------------------------------------------------------------------
@@ -480,6 +477,14 @@ class GatewayStream(Iterator[bytes]):
 
 # -- async --------------------------------------------------------------------------------------------------
 
+
+def checked_seconds(name: str, value: float | None) -> float | None:
+    """``value`` if it is None or a positive, finite number of seconds; else `ValueError` naming ``name``."""
+    if value is not None and not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
+        raise ValueError(f"{name} must be a positive number of seconds or None, not {value!r}")
+    return value
+
+
 _KEEP = object()
 _IDLE = object()
 
@@ -506,9 +511,8 @@ class AsyncGatewayStream(AsyncIterator[bytes]):
         keepalive: float | None = None,
         idle_timeout: float | None = None,
     ) -> None:
-        for name, value in (("keepalive", keepalive), ("idle_timeout", idle_timeout)):
-            if value is not None and not (isinstance(value, (int, float)) and value > 0 and math.isfinite(value)):
-                raise ValueError(f"{name} must be a positive number of seconds or None, not {value!r}")
+        checked_seconds("keepalive", keepalive)
+        checked_seconds("idle_timeout", idle_timeout)
         self.core = core
         self._body = body
         self._pieces = body.__aiter__()

@@ -71,6 +71,8 @@ from typing import Annotated, Any, NamedTuple, cast
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from translators.chunks import count
+
 __all__ = ["ModelPrice", "PriceTable", "PriceTableError", "Tokens", "load_prices", "split_usage"]
 
 # Additions and multiplications of finite decimals are exact in this context (it never rounds); no division here.
@@ -99,10 +101,6 @@ class Tokens(NamedTuple):
     reasoning: int
 
 
-def _count(value: object) -> int:
-    return value if type(value) is int and value > 0 else 0  # bool, float, str, None, negative: 0
-
-
 def _details(usage: Mapping[str, object], key: str) -> Mapping[str, object]:
     value = usage.get(key)
     return cast("Mapping[str, object]", value) if isinstance(value, Mapping) else {}
@@ -113,11 +111,11 @@ def split_usage(usage: Mapping[str, object]) -> Tokens:
     if not isinstance(usage, Mapping):
         usage = {}
     prompt_details = _details(usage, "prompt_tokens_details")
-    cached = _count(prompt_details.get("cached_tokens"))
-    written = _count(prompt_details.get("cache_write_tokens"))
-    reasoning = _count(_details(usage, "completion_tokens_details").get("reasoning_tokens"))
-    uncached = max(_count(usage.get("prompt_tokens")) - cached - written, 0)
-    plain = max(_count(usage.get("completion_tokens")) - reasoning, 0)
+    cached = count(prompt_details.get("cached_tokens"))
+    written = count(prompt_details.get("cache_write_tokens"))
+    reasoning = count(_details(usage, "completion_tokens_details").get("reasoning_tokens"))
+    uncached = max(count(usage.get("prompt_tokens")) - cached - written, 0)
+    plain = max(count(usage.get("completion_tokens")) - reasoning, 0)
     return Tokens(uncached, cached, written, plain, reasoning)
 
 
@@ -149,8 +147,8 @@ class ModelPrice(BaseModel):
     def cost(self, usage: Mapping[str, object]) -> Decimal:
         """The exact money amount of ``usage`` (unrounded)."""
         total = Decimal(0)
-        for count, rate in zip(split_usage(usage), self.rates, strict=True):
-            total = _EXACT.add(total, _EXACT.multiply(count, rate))
+        for tokens, rate in zip(split_usage(usage), self.rates, strict=True):
+            total = _EXACT.add(total, _EXACT.multiply(tokens, rate))
         return total.scaleb(-6, _EXACT)  # prices are per million tokens: exact / 1_000_000
 
 

@@ -74,7 +74,6 @@ import argparse
 import asyncio
 import hmac
 import logging
-import math
 import os
 import sys
 from abc import ABC, abstractmethod
@@ -216,10 +215,10 @@ class ReplayUpstream:
     whose events come ``delay`` seconds apart (`translators.replay.paced`), translated with its options."""
 
     def __init__(self, root: str | os.PathLike[str], delay: float = 0.02) -> None:
-        if not (math.isfinite(delay) and delay >= 0):
-            raise ValueError(f"delay must be a finite number of seconds >= 0, not {delay!r}")
+        from translators.replay import checked_delay
+
         self.root = Path(root)
-        self.delay = delay
+        self.delay = checked_delay(delay)
 
     async def open(self, request: dict[str, Any]) -> Opened:
         from translators.replay import find_fixture, paced
@@ -393,12 +392,6 @@ def _error_json(error: ErrorResponse) -> Response:
     return _json(error.status, error.body, error.headers)
 
 
-def _checked_seconds(name: str, value: float | None) -> float | None:
-    if value is not None and not (isinstance(value, int | float) and value > 0 and math.isfinite(value)):
-        raise ValueError(f"{name} must be a positive number of seconds or None, not {value!r}")
-    return value
-
-
 class _Proxy:
     """The endpoints of `create_app`, over one upstream and one configuration."""
 
@@ -415,8 +408,8 @@ class _Proxy:
         self.upstream = upstream
         self.api_key = api_key
         self.prices = prices
-        self.keepalive = _checked_seconds("keepalive", keepalive)
-        self.idle_timeout = _checked_seconds("idle_timeout", idle_timeout)
+        self.keepalive = gateway.checked_seconds("keepalive", keepalive)
+        self.idle_timeout = gateway.checked_seconds("idle_timeout", idle_timeout)
         self.max_body = max_body
         self.on_usage = on_usage
 
@@ -714,29 +707,25 @@ def app_from_args(args: argparse.Namespace, environ: Mapping[str, str]) -> Starl
     )
 
 
-def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not (math.isfinite(seconds) and seconds >= 0):
-        raise argparse.ArgumentTypeError(f"not a number of seconds >= 0: {value!r}")
-    return seconds
-
-
 def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> argparse.ArgumentParser:
     """Add the ``serve`` command (module docstring); its handler, ``args.run(args)``, returns the exit status."""
+    from translators.replay import seconds_argument
+
     command = subparsers.add_parser(
         "serve", help="serve an OpenAI-compatible /v1/chat/completions over a replay or a real upstream"
     )
     command.add_argument("--replay", metavar="DIR", help="serve the fixtures in DIR (model = <provider>/<case>)")
-    command.add_argument("--delay", type=_seconds, default=0.02, help="replay: seconds between events (0.02)")
+    command.add_argument("--delay", type=seconds_argument, default=0.02, help="replay: seconds between events (0.02)")
     command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     command.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     command.add_argument("--api-key", help="require Authorization: Bearer KEY (default: $TRANSLATORS_API_KEY)")
     command.add_argument("--prices", metavar="FILE", help="a price table (.json or .toml) for credits_used")
-    command.add_argument("--keepalive", type=_seconds, default=15.0, help="keep-alive after S silent seconds (0: off)")
-    command.add_argument("--idle-timeout", type=_seconds, default=300.0, help="end a stream silent S seconds (0: off)")
+    command.add_argument(
+        "--keepalive", type=seconds_argument, default=15.0, help="keep-alive after S silent seconds (0: off)"
+    )
+    command.add_argument(
+        "--idle-timeout", type=seconds_argument, default=300.0, help="end a stream silent S seconds (0: off)"
+    )
     command.set_defaults(run=_serve)
     return command
 

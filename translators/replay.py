@@ -84,11 +84,13 @@ __all__ = [
     "Fixture",
     "Framing",
     "add_cli",
+    "checked_delay",
     "find_fixture",
     "fixtures",
     "paced",
     "paced_sync",
     "replay_app",
+    "seconds_argument",
     "split_events",
 ]
 
@@ -277,7 +279,8 @@ def _skip_space(text: str, pos: int) -> int:
 # -- pacing ---------------------------------------------------------------------------------------------
 
 
-def _checked_delay(delay: float) -> float:
+def checked_delay(delay: float) -> float:
+    """``delay`` if it is a finite number of seconds >= 0; else `ValueError`."""
     if not (math.isfinite(delay) and delay >= 0):
         raise ValueError(f"delay must be a finite number of seconds >= 0, not {delay!r}")
     return delay
@@ -289,7 +292,7 @@ def _pieces(fixture: Fixture) -> list[bytes]:
 
 async def paced(fixture: Fixture, delay: float) -> AsyncIterator[bytes]:
     """The fixture's events, with ``await asyncio.sleep(delay)`` between them (none before the first)."""
-    _checked_delay(delay)
+    checked_delay(delay)
     for n, piece in enumerate(_pieces(fixture)):
         if n:
             await asyncio.sleep(delay)
@@ -298,7 +301,7 @@ async def paced(fixture: Fixture, delay: float) -> AsyncIterator[bytes]:
 
 def paced_sync(fixture: Fixture, delay: float) -> Iterator[bytes]:
     """The blocking twin of `paced` (``time.sleep``)."""
-    _checked_delay(delay)
+    checked_delay(delay)
     for n, piece in enumerate(_pieces(fixture)):
         if n:
             time.sleep(delay)
@@ -323,7 +326,7 @@ def _request_delay(value: str | None, default: float) -> float:
     if value is None:
         return default
     try:
-        return _checked_delay(float(value))
+        return checked_delay(float(value))
     except ValueError:
         raise _BadRequest(f"delay must be a number of seconds >= 0, not {value!r}", "delay", "invalid_value") from None
 
@@ -354,7 +357,7 @@ def replay_app(root: str | os.PathLike[str], delay: float = DEFAULT_DELAY) -> St
     from starlette.responses import JSONResponse, StreamingResponse
     from starlette.routing import Route
 
-    _checked_delay(delay)
+    checked_delay(delay)
     folder = Path(root)
 
     async def listing(request: Request) -> Response:
@@ -390,9 +393,10 @@ def _listed(fixture: Fixture) -> dict[str, str]:
 # -- the command line -----------------------------------------------------------------------------------
 
 
-def _delay_argument(value: str) -> float:
+def seconds_argument(value: str) -> float:
+    """An argparse ``type``: a finite number of seconds >= 0."""
     try:
-        return _checked_delay(float(value))
+        return checked_delay(float(value))
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds >= 0: {value!r}") from None
 
@@ -404,7 +408,7 @@ def add_cli(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     command.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     command.add_argument("--port", type=int, default=8001, help="port to listen on (default: 8001)")
     command.add_argument(
-        "--delay", type=_delay_argument, default=DEFAULT_DELAY, help="seconds between events (default: 0.02)"
+        "--delay", type=seconds_argument, default=DEFAULT_DELAY, help="seconds between events (default: 0.02)"
     )
     command.set_defaults(run=_serve)
     return command
