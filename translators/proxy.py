@@ -240,12 +240,17 @@ class _HTTPUpstream(ABC):
     """A provider's streaming API over httpx: `_request` maps the OpenAI request to (url, body, headers)."""
 
     provider: ClassVar[str]
+    default_url: ClassVar[str]
 
     def __init__(
-        self, api_key: str, base_url: str, client: httpx.AsyncClient | None = None, models: Sequence[str] = ()
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        client: httpx.AsyncClient | None = None,
+        models: Sequence[str] = (),
     ) -> None:
         self.api_key = api_key
-        self.base_url = base_url.rstrip("/")
+        self.base_url = (self.default_url if base_url is None else base_url).rstrip("/")
         self._owned = client is None
         if client is None:
             import httpx
@@ -297,15 +302,7 @@ class AnthropicUpstream(_HTTPUpstream):
     `translators.request_mapping.to_anthropic`); ``client`` (an ``httpx.AsyncClient``) is injectable."""
 
     provider = "anthropic"
-
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = ANTHROPIC_URL,
-        client: httpx.AsyncClient | None = None,
-        models: Sequence[str] = (),
-    ) -> None:
-        super().__init__(api_key, base_url, client, models)
+    default_url = ANTHROPIC_URL
 
     def _request(self, request: dict[str, Any]) -> tuple[str, JSONDict, dict[str, str]]:
         from translators.request_mapping import to_anthropic
@@ -319,15 +316,7 @@ class GeminiUpstream(_HTTPUpstream):
     from `translators.request_mapping.to_gemini`); ``client`` (an ``httpx.AsyncClient``) is injectable."""
 
     provider = "gemini"
-
-    def __init__(
-        self,
-        api_key: str,
-        base_url: str = GEMINI_URL,
-        client: httpx.AsyncClient | None = None,
-        models: Sequence[str] = (),
-    ) -> None:
-        super().__init__(api_key, base_url, client, models)
+    default_url = GEMINI_URL
 
     def _request(self, request: dict[str, Any]) -> tuple[str, JSONDict, dict[str, str]]:
         from translators.request_mapping import to_gemini
